@@ -1,0 +1,496 @@
+//! Every setting of the exporter: its environment variable, its long flag, its default, and
+//! the validation that turns raw text into a [`Config`].
+//!
+//! clap reads flags and environment variables as plain text; [`Config::from_args`] validates
+//! each value itself so that a bad one is reported as exactly one line naming the setting,
+//! its flag and the value (see [`ConfigError`]).
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::engine::Endpoint;
+
+/// Stats requests in flight at once unless `MAX_CONCURRENCY` says otherwise.
+///
+/// The engine answers a one-shot stats request on its next collector tick (once a second on
+/// Docker 20.10), so a limit below the number of running containers multiplies that tick:
+/// 150 containers took 1.4 s fully fanned out but 19 s with 8 in flight. The limit exists
+/// to protect the engine at thousands of containers; see docs/PERFORMANCE.md.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 512;
+
+/// The command line and environment, as text, before validation.
+#[derive(Debug, Parser)]
+#[command(
+    name = "docker-stats-exporter",
+    version,
+    allow_negative_numbers = true,
+    about = "Prometheus exporter for Docker container metrics, collected from the Docker Engine API on each scrape."
+)]
+pub struct Args {
+    /// HTTP port to listen on (0 picks a free port).
+    #[arg(
+        long,
+        env = "EXPORTER_PORT",
+        default_value = "8003",
+        value_name = "PORT"
+    )]
+    pub port: String,
+
+    /// Address to listen on; `::` listens on IPv6 (and IPv4 where the system allows).
+    #[arg(
+        long,
+        env = "EXPORTER_ADDRESS",
+        default_value = "0.0.0.0",
+        value_name = "IP"
+    )]
+    pub address: String,
+
+    /// Docker Engine endpoint: unix:///path, tcp://host:port or npipe:////./pipe/NAME
+    /// [default: the platform's engine socket or pipe].
+    #[arg(long, env = "DOCKER_HOST", value_name = "URL")]
+    pub docker_host: Option<String>,
+
+    /// Path of the engine's unix socket (or Windows named pipe); wins over DOCKER_HOST.
+    #[arg(long, env = "DOCKER_SOCKET_PATH", value_name = "PATH")]
+    pub docker_socket_path: Option<String>,
+
+    /// Seconds one collection may take; Prometheus' X-Prometheus-Scrape-Timeout-Seconds
+    /// header lowers it for that scrape.
+    #[arg(
+        long,
+        env = "SCRAPE_TIMEOUT",
+        default_value = "8",
+        value_name = "SECONDS"
+    )]
+    pub scrape_timeout: String,
+
+    /// Seconds a finished collection may be reused by later scrapes; 0 shares only
+    /// collections still in flight.
+    #[arg(long, env = "CACHE_TTL", default_value = "1", value_name = "SECONDS")]
+    pub cache_ttl: String,
+
+    /// Stats requests in flight at once.
+    #[arg(long, env = "MAX_CONCURRENCY", default_value_t = DEFAULT_MAX_CONCURRENCY.to_string(), value_name = "N")]
+    pub max_concurrency: String,
+
+    /// Ignored: left from the old polling design; the exporter collects on each scrape.
+    #[arg(long, env = "POLL_INTERVAL", value_name = "SECONDS")]
+    pub poll_interval: Option<String>,
+
+    /// Log filter in env_logger syntax, e.g. `info` or `warn,docker_stats_exporter=debug`.
+    #[arg(long, env = "RUST_LOG", default_value = "info", value_name = "FILTER")]
+    pub log_filter: String,
+}
+
+/// The validated settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Where the HTTP service listens.
+    pub listen: SocketAddr,
+    /// The Docker Engine to collect from.
+    pub endpoint: Endpoint,
+    /// Upper bound of one collection.
+    pub scrape_timeout: Duration,
+    /// How long a finished collection may be reused.
+    pub cache_ttl: Duration,
+    /// Stats requests in flight at once.
+    pub max_concurrency: usize,
+    /// The env_logger filter.
+    pub log_filter: String,
+    /// True when POLL_INTERVAL was given: it is ignored, and main warns once.
+    pub poll_interval_given: bool,
+}
+
+/// A setting whose value cannot be used. Displays as one line naming the setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The environment variable, e.g. `EXPORTER_PORT`.
+    pub setting: &'static str,
+    /// The equivalent flag, e.g. `--port`.
+    pub flag: &'static str,
+    /// The value as given.
+    pub value: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid {} ({}) value {:?}: {}",
+            self.setting, self.flag, self.value, self.reason
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Validates every setting; the first bad one is the error.
+    pub fn from_args(args: &Args) -> Result<Config, ConfigError> {
+        let port = parse_port(&args.port)?;
+        let ip = parse_address(&args.address)?;
+        let endpoint = parse_endpoint(
+            non_empty(args.docker_socket_path.as_deref()),
+            non_empty(args.docker_host.as_deref()),
+        )?;
+        let scrape_timeout = parse_seconds(
+            "SCRAPE_TIMEOUT",
+            "--scrape-timeout",
+            &args.scrape_timeout,
+            false,
+        )?;
+        let cache_ttl = parse_seconds("CACHE_TTL", "--cache-ttl", &args.cache_ttl, true)?;
+        let max_concurrency = parse_concurrency(&args.max_concurrency)?;
+        let log_filter = args.log_filter.trim();
+        Ok(Config {
+            listen: SocketAddr::new(ip, port),
+            endpoint,
+            scrape_timeout,
+            cache_ttl,
+            max_concurrency,
+            log_filter: if log_filter.is_empty() {
+                "info".to_string()
+            } else {
+                log_filter.to_string()
+            },
+            poll_interval_given: args.poll_interval.is_some(),
+        })
+    }
+}
+
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn error(setting: &'static str, flag: &'static str, value: &str, reason: &str) -> ConfigError {
+    ConfigError {
+        setting,
+        flag,
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+fn parse_port(value: &str) -> Result<u16, ConfigError> {
+    value.trim().parse::<u16>().map_err(|_| {
+        error(
+            "EXPORTER_PORT",
+            "--port",
+            value,
+            "expected a port number 0-65535",
+        )
+    })
+}
+
+fn parse_address(value: &str) -> Result<IpAddr, ConfigError> {
+    let trimmed = value.trim();
+    // `[::]` is how addresses are often written next to a port; accept it too.
+    let bare = trimmed
+        .strip_prefix('[')
+        .and_then(|v| v.strip_suffix(']'))
+        .unwrap_or(trimmed);
+    bare.parse::<IpAddr>().map_err(|_| {
+        error(
+            "EXPORTER_ADDRESS",
+            "--address",
+            value,
+            "expected an IP address such as 0.0.0.0, 127.0.0.1 or ::",
+        )
+    })
+}
+
+fn parse_seconds(
+    setting: &'static str,
+    flag: &'static str,
+    value: &str,
+    zero_allowed: bool,
+) -> Result<Duration, ConfigError> {
+    let seconds: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| error(setting, flag, value, "expected a number of seconds"))?;
+    // One day is far beyond any sensible scrape; it also keeps Duration::from_secs_f64 safe.
+    let in_range = seconds.is_finite()
+        && seconds <= 86_400.0
+        && if zero_allowed {
+            seconds >= 0.0
+        } else {
+            seconds > 0.0
+        };
+    if !in_range {
+        let reason = if zero_allowed {
+            "expected seconds from 0 to 86400"
+        } else {
+            "expected seconds above 0, at most 86400"
+        };
+        return Err(error(setting, flag, value, reason));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+fn parse_concurrency(value: &str) -> Result<usize, ConfigError> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if (1..=65_536).contains(&n) => Ok(n),
+        _ => Err(error(
+            "MAX_CONCURRENCY",
+            "--max-concurrency",
+            value,
+            "expected a whole number from 1 to 65536",
+        )),
+    }
+}
+
+/// `DOCKER_SOCKET_PATH` wins over `DOCKER_HOST`; without either, the platform default.
+fn parse_endpoint(
+    socket_path: Option<&str>,
+    docker_host: Option<&str>,
+) -> Result<Endpoint, ConfigError> {
+    if let Some(path) = socket_path {
+        return Ok(Endpoint::from_socket_path(path));
+    }
+    let Some(host) = docker_host else {
+        return Ok(Endpoint::platform_default());
+    };
+    let refuse = |reason: &str| error("DOCKER_HOST", "--docker-host", host, reason);
+    let Some((scheme, rest)) = host.split_once("://") else {
+        return Err(refuse(
+            "expected unix:///path, tcp://host:port or npipe:////./pipe/NAME",
+        ));
+    };
+    match scheme {
+        "unix" if !rest.is_empty() => Ok(Endpoint::Unix(PathBuf::from(rest))),
+        "tcp" | "http" => parse_tcp(rest).map_err(|reason| refuse(&reason)),
+        "npipe" if cfg!(windows) && !rest.is_empty() => Ok(Endpoint::from_socket_path(rest)),
+        "npipe" if !cfg!(windows) => Err(refuse("npipe:// endpoints exist only on Windows")),
+        "https" | "ssh" => Err(refuse(
+            "TLS and ssh endpoints are not supported; use unix://, tcp:// or npipe://",
+        )),
+        "unix" | "npipe" => Err(refuse("the endpoint has no path")),
+        _ => Err(refuse(
+            "unknown scheme; expected unix://, tcp:// or npipe://",
+        )),
+    }
+}
+
+fn parse_tcp(rest: &str) -> Result<Endpoint, String> {
+    let authority = rest.trim_end_matches('/');
+    if authority.is_empty() || authority.contains('/') {
+        return Err("expected tcp://host:port".to_string());
+    }
+    // host:port, [v6]:port, or a host alone (the engine's plain-HTTP port 2375 is implied).
+    let has_port = match authority.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(':') && !port.contains(']') => {
+            port.parse::<u16>()
+                .map_err(|_| format!("{port:?} is not a port number"))?;
+            true
+        }
+        _ => false,
+    };
+    let address = if has_port {
+        authority.to_string()
+    } else {
+        format!("{authority}:2375")
+    };
+    Ok(Endpoint::Tcp(address))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(extra: &[&str]) -> Args {
+        let mut argv = vec!["docker-stats-exporter"];
+        argv.extend_from_slice(extra);
+        Args::try_parse_from(argv).expect("flags parse")
+    }
+
+    fn config(extra: &[&str]) -> Result<Config, ConfigError> {
+        Config::from_args(&args(extra))
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        use clap::CommandFactory;
+        let command = Args::command();
+        let default_of = |id: &str| {
+            let arg = command
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .unwrap_or_else(|| panic!("no argument {id}"));
+            let env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
+            let default: Vec<String> = arg
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            (env, default)
+        };
+        let expect = |id: &str, env: &str, default: &[&str]| {
+            assert_eq!(
+                default_of(id),
+                (
+                    Some(env.to_string()),
+                    default.iter().map(|d| d.to_string()).collect()
+                ),
+                "{id}"
+            );
+        };
+        expect("port", "EXPORTER_PORT", &["8003"]);
+        expect("address", "EXPORTER_ADDRESS", &["0.0.0.0"]);
+        expect("docker_host", "DOCKER_HOST", &[]);
+        expect("docker_socket_path", "DOCKER_SOCKET_PATH", &[]);
+        expect("scrape_timeout", "SCRAPE_TIMEOUT", &["8"]);
+        expect("cache_ttl", "CACHE_TTL", &["1"]);
+        expect(
+            "max_concurrency",
+            "MAX_CONCURRENCY",
+            &[&DEFAULT_MAX_CONCURRENCY.to_string()],
+        );
+        expect("poll_interval", "POLL_INTERVAL", &[]);
+        expect("log_filter", "RUST_LOG", &["info"]);
+
+        // The defaults themselves are valid values.
+        let c = config(&[
+            "--port",
+            "8003",
+            "--address",
+            "0.0.0.0",
+            "--scrape-timeout",
+            "8",
+            "--cache-ttl",
+            "1",
+        ])
+        .unwrap();
+        assert_eq!(c.listen, "0.0.0.0:8003".parse().unwrap());
+        assert_eq!(c.scrape_timeout, Duration::from_secs(8));
+        assert_eq!(c.cache_ttl, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn bad_port_names_the_setting_and_value_in_one_line() {
+        let e = config(&["--port", "abc"]).unwrap_err();
+        let line = e.to_string();
+        assert_eq!(e.setting, "EXPORTER_PORT");
+        assert!(
+            line.contains("EXPORTER_PORT") && line.contains("\"abc\""),
+            "{line}"
+        );
+        assert!(!line.contains('\n'));
+        assert!(config(&["--port", "65536"]).is_err());
+        assert!(config(&["--port", "-1"]).is_err());
+    }
+
+    #[test]
+    fn timeouts_must_be_positive_and_finite() {
+        for bad in ["-1", "0", "abc", "NaN", "inf", "1e9"] {
+            let e = config(&["--scrape-timeout", bad]).unwrap_err();
+            assert_eq!(e.setting, "SCRAPE_TIMEOUT", "{bad}");
+        }
+        assert_eq!(
+            config(&["--scrape-timeout", "2.5"]).unwrap().scrape_timeout,
+            Duration::from_millis(2500)
+        );
+        assert_eq!(
+            config(&["--cache-ttl", "0"]).unwrap().cache_ttl,
+            Duration::ZERO
+        );
+        assert_eq!(
+            config(&["--cache-ttl", "-0.5"]).unwrap_err().setting,
+            "CACHE_TTL"
+        );
+    }
+
+    #[test]
+    fn concurrency_is_a_positive_whole_number() {
+        for bad in ["0", "-3", "1.5", "many"] {
+            let e = config(&["--max-concurrency", bad]).unwrap_err();
+            assert_eq!(e.setting, "MAX_CONCURRENCY", "{bad}");
+        }
+        assert_eq!(
+            config(&["--max-concurrency", "16"])
+                .unwrap()
+                .max_concurrency,
+            16
+        );
+    }
+
+    #[test]
+    fn addresses_take_ipv4_and_ipv6() {
+        assert_eq!(
+            config(&["--address", "::", "--port", "9"]).unwrap().listen,
+            "[::]:9".parse().unwrap()
+        );
+        assert_eq!(
+            config(&["--address", "[::1]", "--port", "9"])
+                .unwrap()
+                .listen,
+            "[::1]:9".parse().unwrap()
+        );
+        assert_eq!(
+            config(&["--address", "localhost"]).unwrap_err().setting,
+            "EXPORTER_ADDRESS"
+        );
+    }
+
+    #[test]
+    fn endpoint_schemes() {
+        let host = |h: &str| parse_endpoint(None, Some(h));
+        assert_eq!(
+            host("unix:///run/docker.sock").unwrap(),
+            Endpoint::Unix("/run/docker.sock".into())
+        );
+        assert_eq!(
+            host("tcp://127.0.0.1:2375").unwrap(),
+            Endpoint::Tcp("127.0.0.1:2375".into())
+        );
+        assert_eq!(
+            host("tcp://docker.local").unwrap(),
+            Endpoint::Tcp("docker.local:2375".into())
+        );
+        assert_eq!(
+            host("tcp://[::1]:2376/").unwrap(),
+            Endpoint::Tcp("[::1]:2376".into())
+        );
+        for bad in [
+            "ftp://x",
+            "https://host:2376",
+            "ssh://me@host",
+            "/var/run/docker.sock",
+            "unix://",
+            "tcp://host:port",
+            "tcp://",
+        ] {
+            let e = host(bad).unwrap_err();
+            assert_eq!(e.setting, "DOCKER_HOST", "{bad}");
+            assert_eq!(e.value, bad);
+        }
+    }
+
+    #[test]
+    fn socket_path_wins_over_docker_host() {
+        let e = parse_endpoint(Some("/tmp/engine.sock"), Some("tcp://127.0.0.1:2375")).unwrap();
+        assert_eq!(e, Endpoint::from_socket_path("/tmp/engine.sock"));
+        // An empty value counts as unset, as the docker CLI treats it.
+        assert_eq!(
+            config(&["--docker-host", "", "--docker-socket-path", " "])
+                .unwrap()
+                .endpoint,
+            Endpoint::platform_default()
+        );
+    }
+
+    #[test]
+    fn poll_interval_is_accepted_and_remembered() {
+        assert!(
+            config(&["--poll-interval", "whatever"])
+                .unwrap()
+                .poll_interval_given
+        );
+    }
+}

@@ -1,0 +1,436 @@
+//! The Docker Engine API client: where the engine is ([`Endpoint`]), connecting to it,
+//! API-version negotiation, and the four read-only requests the exporter makes
+//! (`/_ping`, `/version`, the container list and one-shot stats).
+//!
+//! bollard puts its own newest API version (`/v1.53/…`) in every path, which older engines
+//! (Docker 20.10 speaks 1.41) reject, and its `negotiate_version` asks `/version` under that
+//! same prefix. So a request modifier rewrites the prefix: `/version` and `/_ping` go out
+//! unversioned (every engine answers them), everything else carries the version negotiated
+//! from the last `/version` answer. The bollard client is created lazily and kept: its unix
+//! transport refuses to be created while the socket file is missing, and an engine that is
+//! down at start must not leave the exporter without a client once it comes up.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bollard::Docker;
+use bollard::models::{ContainerStatsResponse, ContainerSummary, SystemVersion};
+use bollard::query_parameters::{ListContainersOptions, StatsOptions};
+use futures::StreamExt;
+use hyper::http::uri::{PathAndQuery, Uri};
+
+/// bollard's own request timeout, a backstop only: every request the exporter makes is
+/// bounded by a scrape deadline or the health check's timeout, which are far shorter.
+const CLIENT_TIMEOUT_SECS: u64 = 120;
+
+/// The newest API minor version (1.x) the exporter speaks: bollard's model version.
+fn newest_known_minor() -> u32 {
+    bollard::API_DEFAULT_VERSION.minor_version as u32
+}
+
+/// Where the Docker Engine listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A unix socket path, e.g. `/var/run/docker.sock`.
+    Unix(PathBuf),
+    /// A plain-HTTP `host:port`.
+    Tcp(String),
+    /// A Windows named pipe path, e.g. `\\.\pipe\docker_engine`.
+    NamedPipe(String),
+}
+
+impl Endpoint {
+    /// The engine's usual place on this platform.
+    pub fn platform_default() -> Endpoint {
+        if cfg!(windows) {
+            Endpoint::NamedPipe(r"\\.\pipe\docker_engine".to_string())
+        } else {
+            Endpoint::Unix(PathBuf::from("/var/run/docker.sock"))
+        }
+    }
+
+    /// A socket path (`DOCKER_SOCKET_PATH`): a named pipe on Windows, a unix socket elsewhere.
+    pub fn from_socket_path(path: &str) -> Endpoint {
+        if cfg!(windows) {
+            Endpoint::NamedPipe(path.replace('/', "\\"))
+        } else {
+            Endpoint::Unix(PathBuf::from(path))
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Unix(path) => write!(f, "unix://{}", path.display()),
+            Endpoint::Tcp(address) => write!(f, "tcp://{address}"),
+            Endpoint::NamedPipe(path) => write!(f, "npipe://{}", path.replace('\\', "/")),
+        }
+    }
+}
+
+/// The operating system whose container stats the engine reports; it decides how a stats
+/// record is read (see `stats.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OsType {
+    /// Linux containers (cgroup v1 or v2).
+    Linux,
+    /// Windows containers.
+    Windows,
+}
+
+impl OsType {
+    /// Reads the engine's `Os` / `OSType` / a record's `os_type`. Anything that is not
+    /// Windows reports Linux-shaped stats (Podman, Docker on Linux, Docker Desktop's VM).
+    pub fn from_engine_name(name: &str) -> OsType {
+        if name.eq_ignore_ascii_case("windows") {
+            OsType::Windows
+        } else {
+            OsType::Linux
+        }
+    }
+}
+
+/// What `/version` said about the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineInfo {
+    /// The OS type of the engine's containers.
+    pub os: OsType,
+    /// The engine's newest API version, as it reported it (e.g. `1.41`).
+    pub api_version: String,
+}
+
+/// A failed engine request, with what was being done.
+#[derive(Debug)]
+pub struct EngineError {
+    action: String,
+    source: bollard::errors::Error,
+}
+
+impl EngineError {
+    fn new(action: impl Into<String>, source: bollard::errors::Error) -> EngineError {
+        EngineError {
+            action: action.into(),
+            source,
+        }
+    }
+
+    /// The HTTP status the engine answered with, when it answered with an error status.
+    pub fn status(&self) -> Option<u16> {
+        match &self.source {
+            bollard::errors::Error::DockerResponseServerError { status_code, .. } => {
+                Some(*status_code)
+            }
+            _ => None,
+        }
+    }
+
+    /// True when the engine answered but the body could not be read as the expected JSON:
+    /// a syntax or shape error, or a body that ended in the middle of a document.
+    pub fn is_malformed_answer(&self) -> bool {
+        use bollard::errors::Error::*;
+        matches!(
+            self.source,
+            JsonDataError { .. } | JsonSerdeError { .. } | IOError { .. } | StrParseError { .. }
+        )
+    }
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.action, self.source)?;
+        // bollard's own message is often just "client error (Connect)"; the reason
+        // ("No such file or directory", "Connection refused") is further down the chain.
+        let mut cause = std::error::Error::source(&self.source);
+        while let Some(inner) = cause {
+            write!(f, ": {inner}")?;
+            cause = inner.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for EngineError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// A connection to one Docker Engine. Cheap to share: requests take `&self`.
+pub struct Engine {
+    endpoint: Endpoint,
+    client: Mutex<Option<Docker>>,
+    /// The negotiated API minor version (1.x); 0 until `/version` answered.
+    api_minor: Arc<AtomicU32>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("endpoint", &self.endpoint)
+            .field("api_minor", &self.api_minor.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl Engine {
+    /// An engine at `endpoint`. Nothing is contacted until the first request.
+    pub fn new(endpoint: Endpoint) -> Engine {
+        Engine {
+            endpoint,
+            client: Mutex::new(None),
+            api_minor: Arc::new(AtomicU32::new(0)),
+        }
+    }
+
+    /// Where this engine is.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The bollard client, created on first use and kept.
+    fn client(&self) -> Result<Docker, EngineError> {
+        let mut slot = self.client.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(client) = slot.as_ref() {
+            return Ok(client.clone());
+        }
+        let action = format!("connecting to {}", self.endpoint);
+        let version = bollard::API_DEFAULT_VERSION;
+        let client = match &self.endpoint {
+            Endpoint::Unix(path) => {
+                Docker::connect_with_unix(&path.to_string_lossy(), CLIENT_TIMEOUT_SECS, version)
+            }
+            Endpoint::Tcp(address) => {
+                Docker::connect_with_http(address, CLIENT_TIMEOUT_SECS, version)
+            }
+            Endpoint::NamedPipe(path) => connect_named_pipe(path, version),
+        }
+        .map_err(|e| EngineError::new(action, e))?;
+        let api_minor = Arc::clone(&self.api_minor);
+        let client = client.with_request_modifier(move |mut request| {
+            let minor = api_minor.load(Ordering::Relaxed);
+            *request.uri_mut() = pin_api_version(request.uri(), minor);
+            request
+        });
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    /// `GET /_ping`: is the engine answering?
+    pub async fn ping(&self) -> Result<(), EngineError> {
+        let client = self.client()?;
+        client
+            .ping()
+            .await
+            .map(drop)
+            .map_err(|e| EngineError::new(format!("pinging {}", self.endpoint), e))
+    }
+
+    /// `GET /version`: learns the engine's OS type and settles the API version that later
+    /// requests use: the engine's newest, capped at the newest the exporter knows.
+    pub async fn handshake(&self) -> Result<EngineInfo, EngineError> {
+        let client = self.client()?;
+        let version: SystemVersion = client.version().await.map_err(|e| {
+            EngineError::new(format!("asking {} for its version", self.endpoint), e)
+        })?;
+        let api_version = version.api_version.unwrap_or_default();
+        let minor = negotiated_minor(&api_version, version.min_api_version.as_deref());
+        self.api_minor.store(minor, Ordering::Relaxed);
+        Ok(EngineInfo {
+            os: OsType::from_engine_name(version.os.as_deref().unwrap_or("")),
+            api_version,
+        })
+    }
+
+    /// `GET /containers/json?all=true`: every container, whatever its state.
+    pub async fn list_containers(&self) -> Result<Vec<ContainerSummary>, EngineError> {
+        let client = self.client()?;
+        let options = ListContainersOptions {
+            all: true,
+            ..Default::default()
+        };
+        client
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| EngineError::new(format!("listing containers at {}", self.endpoint), e))
+    }
+
+    /// `GET /containers/{id}/stats?stream=false&one-shot=true`. `Ok(None)` is an empty
+    /// answer, which the engine gives for a container that stopped meanwhile.
+    pub async fn stats(&self, id: &str) -> Result<Option<ContainerStatsResponse>, EngineError> {
+        let client = self.client()?;
+        let options = StatsOptions {
+            stream: false,
+            one_shot: true,
+        };
+        let mut answers = client.stats(id, Some(options));
+        answers
+            .next()
+            .await
+            .transpose()
+            .map_err(|e| EngineError::new(format!("reading stats of container {id}"), e))
+    }
+}
+
+#[cfg(windows)]
+fn connect_named_pipe(
+    path: &str,
+    version: &bollard::ClientVersion,
+) -> Result<Docker, bollard::errors::Error> {
+    Docker::connect_with_named_pipe(path, CLIENT_TIMEOUT_SECS, version)
+}
+
+#[cfg(not(windows))]
+fn connect_named_pipe(
+    path: &str,
+    _version: &bollard::ClientVersion,
+) -> Result<Docker, bollard::errors::Error> {
+    Err(bollard::errors::Error::UnsupportedURISchemeError {
+        uri: format!("npipe://{path} (named pipes exist only on Windows)"),
+    })
+}
+
+/// The API minor version to use with an engine whose newest is `engine_api` and oldest
+/// `engine_min`: the engine's newest capped at ours; 0 (unversioned requests, which the
+/// engine answers at its newest) when its version is unreadable or it no longer speaks ours.
+fn negotiated_minor(engine_api: &str, engine_min: Option<&str>) -> u32 {
+    let ours = newest_known_minor();
+    let Some(theirs) = parse_api_minor(engine_api) else {
+        return 0;
+    };
+    if engine_min
+        .and_then(parse_api_minor)
+        .is_some_and(|min| min > ours)
+    {
+        return 0;
+    }
+    theirs.min(ours)
+}
+
+/// `1.41` → 41. Only API major version 1 exists.
+fn parse_api_minor(version: &str) -> Option<u32> {
+    let (major, minor) = version.trim().split_once('.')?;
+    if major != "1" {
+        return None;
+    }
+    minor.parse().ok()
+}
+
+/// Rewrites bollard's `/v1.NN` path prefix: none for `/version` and `/_ping` (they must work
+/// before any negotiation) or while `minor` is 0, else `/v1.{minor}`.
+fn pin_api_version(uri: &Uri, minor: u32) -> Uri {
+    let Some(path_and_query) = uri.path_and_query() else {
+        return uri.clone();
+    };
+    let path = path_and_query.path();
+    let Some(unversioned) = strip_version_prefix(path) else {
+        return uri.clone();
+    };
+    let new_path = if minor == 0 || unversioned == "/version" || unversioned == "/_ping" {
+        unversioned.to_string()
+    } else {
+        format!("/v1.{minor}{unversioned}")
+    };
+    let new_path_and_query = match path_and_query.query() {
+        Some(query) => format!("{new_path}?{query}"),
+        None => new_path,
+    };
+    let mut parts = uri.clone().into_parts();
+    match PathAndQuery::try_from(new_path_and_query) {
+        Ok(pq) => parts.path_and_query = Some(pq),
+        Err(_) => return uri.clone(),
+    }
+    Uri::from_parts(parts).unwrap_or_else(|_| uri.clone())
+}
+
+/// `/v1.53/containers/json` → `/containers/json`; None when there is no version prefix.
+fn strip_version_prefix(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/v")?;
+    let end = rest.find('/')?;
+    let version = &rest[..end];
+    let is_version = version.split_once('.').is_some_and(|(a, b)| {
+        !a.is_empty()
+            && !b.is_empty()
+            && a.bytes().all(|c| c.is_ascii_digit())
+            && b.bytes().all(|c| c.is_ascii_digit())
+    });
+    is_version.then(|| &rest[end..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pinned(uri: &str, minor: u32) -> String {
+        pin_api_version(&uri.parse().unwrap(), minor).to_string()
+    }
+
+    #[test]
+    fn version_and_ping_always_go_unversioned() {
+        assert_eq!(
+            pinned("unix://2f746d70/v1.53/version", 41),
+            "unix://2f746d70/version"
+        );
+        assert_eq!(
+            pinned("http://h:2375/v1.53/_ping", 41),
+            "http://h:2375/_ping"
+        );
+    }
+
+    #[test]
+    fn other_paths_carry_the_negotiated_version() {
+        assert_eq!(
+            pinned("unix://2f746d70/v1.53/containers/json?all=true", 41),
+            "unix://2f746d70/v1.41/containers/json?all=true"
+        );
+        assert_eq!(
+            pinned("unix://2f746d70/v1.53/containers/abc/stats", 0),
+            "unix://2f746d70/containers/abc/stats"
+        );
+        // Nothing to rewrite without a version prefix.
+        assert_eq!(
+            pinned("http://h/containers/json", 41),
+            "http://h/containers/json"
+        );
+        assert_eq!(pinned("http://h/vx.1/a", 41), "http://h/vx.1/a");
+    }
+
+    #[test]
+    fn negotiation_caps_at_our_newest_version() {
+        let ours = newest_known_minor();
+        assert_eq!(negotiated_minor("1.41", Some("1.12")), 41);
+        assert_eq!(
+            negotiated_minor(&format!("1.{}", ours + 7), Some("1.24")),
+            ours
+        );
+        // An engine that stopped speaking our newest version gets unversioned requests.
+        assert_eq!(
+            negotiated_minor(&format!("1.{}", ours + 9), Some(&format!("1.{}", ours + 2))),
+            0
+        );
+        assert_eq!(negotiated_minor("", None), 0);
+        assert_eq!(negotiated_minor("2.0", None), 0);
+    }
+
+    #[test]
+    fn endpoints_display_as_urls() {
+        assert_eq!(
+            Endpoint::Unix("/var/run/docker.sock".into()).to_string(),
+            "unix:///var/run/docker.sock"
+        );
+        assert_eq!(
+            Endpoint::NamedPipe(r"\\.\pipe\docker_engine".into()).to_string(),
+            "npipe:////./pipe/docker_engine"
+        );
+        assert_eq!(Endpoint::Tcp("h:1".into()).to_string(), "tcp://h:1");
+    }
+
+    #[test]
+    fn os_type_is_read_not_guessed() {
+        assert_eq!(OsType::from_engine_name("windows"), OsType::Windows);
+        assert_eq!(OsType::from_engine_name("Windows"), OsType::Windows);
+        assert_eq!(OsType::from_engine_name("linux"), OsType::Linux);
+    }
+}

@@ -1,0 +1,98 @@
+//! The exporter's shared state and the two things it knows how to do: answer a scrape
+//! with a (possibly shared) snapshot, and check the engine's health.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::coalesce::Coalescer;
+use crate::collect::collect;
+use crate::config::Config;
+use crate::engine::{Engine, EngineError};
+use crate::scrape_errors::ScrapeErrors;
+use crate::snapshot::Snapshot;
+
+/// How long `/health` waits for the engine's ping.
+pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Everything a request handler needs; shared by all connections.
+pub struct Exporter {
+    engine: Arc<Engine>,
+    errors: Arc<ScrapeErrors>,
+    collections: Coalescer<Snapshot>,
+    scrape_timeout: Duration,
+    max_concurrency: usize,
+}
+
+/// Why `/health` is not healthy.
+#[derive(Debug)]
+pub enum Unhealthy {
+    /// The engine answered the ping with an error, or could not be reached.
+    Engine(EngineError),
+    /// The engine did not answer within [`HEALTH_TIMEOUT`].
+    Silent,
+}
+
+impl std::fmt::Display for Unhealthy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unhealthy::Engine(error) => write!(f, "{error}"),
+            Unhealthy::Silent => write!(
+                f,
+                "the engine did not answer a ping within {} s",
+                HEALTH_TIMEOUT.as_secs()
+            ),
+        }
+    }
+}
+
+impl Exporter {
+    /// An exporter for the engine and limits in `config`. Contacts nothing yet.
+    pub fn new(config: &Config) -> Exporter {
+        Exporter {
+            engine: Arc::new(Engine::new(config.endpoint.clone())),
+            errors: Arc::new(ScrapeErrors::default()),
+            collections: Coalescer::new(config.cache_ttl),
+            scrape_timeout: config.scrape_timeout,
+            max_concurrency: config.max_concurrency,
+        }
+    }
+
+    /// The engine this exporter collects from.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Error counts since start.
+    pub fn errors(&self) -> &ScrapeErrors {
+        &self.errors
+    }
+
+    /// The configured upper bound of one collection.
+    pub fn scrape_timeout(&self) -> Duration {
+        self.scrape_timeout
+    }
+
+    /// A snapshot for a scrape allowed to take `timeout`: a fresh collection, one already
+    /// in flight, or one finished less than CACHE_TTL ago. `None` only if collecting
+    /// panicked, which would be a bug.
+    pub async fn scrape(&self, timeout: Duration) -> Option<Arc<Snapshot>> {
+        let engine = Arc::clone(&self.engine);
+        let errors = Arc::clone(&self.errors);
+        let max_concurrency = self.max_concurrency;
+        let deadline = Instant::now() + timeout;
+        self.collections
+            .get(move || async move { collect(&engine, deadline, max_concurrency, &errors).await })
+            .await
+    }
+
+    /// Pings the engine, never longer than [`HEALTH_TIMEOUT`].
+    pub async fn health(&self) -> Result<(), Unhealthy> {
+        match tokio::time::timeout(HEALTH_TIMEOUT, self.engine.ping()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(Unhealthy::Engine(error)),
+            Err(_) => Err(Unhealthy::Silent),
+        }
+    }
+}

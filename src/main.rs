@@ -1,0 +1,91 @@
+//! The `docker-stats-exporter` binary: read the settings, start logging, serve until
+//! SIGTERM or SIGINT (Ctrl+C on Windows).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use log::{error, info, warn};
+
+use docker_stats_exporter::config::{Args, Config};
+use docker_stats_exporter::exporter::Exporter;
+use docker_stats_exporter::server::serve;
+
+/// The exit code for a bad setting, as clap uses for bad flags.
+const BAD_SETTING: u8 = 2;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = match Config::from_args(&args) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("docker-stats-exporter: {e}");
+            return ExitCode::from(BAD_SETTING);
+        }
+    };
+    env_logger::Builder::new()
+        .parse_filters(&config.log_filter)
+        .init();
+    if config.poll_interval_given {
+        warn!("POLL_INTERVAL is ignored: metrics are collected on each scrape, nothing polls");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            error!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(config))
+}
+
+async fn run(config: Config) -> ExitCode {
+    let listener = match tokio::net::TcpListener::bind(config.listen).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            error!("cannot listen on {}: {e}", config.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let address = listener.local_addr().unwrap_or(config.listen);
+    info!(
+        "listening on http://{address}, collecting from the Docker Engine at {}",
+        config.endpoint
+    );
+    let exporter = Arc::new(Exporter::new(&config));
+    serve(listener, exporter, shutdown_signal()).await;
+    info!("stopped");
+    ExitCode::SUCCESS
+}
+
+/// Completes on SIGTERM or SIGINT.
+#[cfg(unix)]
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut terminate), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        error!("cannot listen for SIGTERM/SIGINT; stop the exporter with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = terminate.recv() => info!("SIGTERM received"),
+        _ = interrupt.recv() => info!("SIGINT received"),
+    }
+}
+
+/// Completes on Ctrl+C, Ctrl+Break or a service stop.
+#[cfg(windows)]
+async fn shutdown_signal() {
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => info!("Ctrl+C received"),
+        Err(e) => {
+            error!("cannot listen for Ctrl+C: {e}");
+            std::future::pending::<()>().await
+        }
+    }
+}
