@@ -2,11 +2,13 @@
 //! API-version negotiation, and the four read-only requests the exporter makes
 //! (`/_ping`, `/version`, the container list and one-shot stats).
 //!
-//! bollard puts its own newest API version (`/v1.53/…`) in every path, which older engines
-//! (Docker 20.10 speaks 1.41) reject, and its `negotiate_version` asks `/version` under that
-//! same prefix. So a request modifier rewrites the prefix: `/version` and `/_ping` go out
-//! unversioned (every engine answers them), everything else carries the version negotiated
-//! from the last `/version` answer. The bollard client is created lazily and kept: its unix
+//! bollard 0.21 means to put its own newest API version (1.53) in every path, but its URL
+//! join drops it, so its requests go out unversioned and the engine answers them in *its*
+//! newest version, whatever that is. A request modifier pins the version instead:
+//! `/version` and `/_ping` go out unversioned (every engine answers them), everything else
+//! carries the version negotiated from the last `/version` answer: the engine's newest,
+//! capped at the newest the exporter's models know, so a future engine's changed shapes
+//! cannot reach the decoder. The bollard client is created lazily and kept: its unix
 //! transport refuses to be created while the socket file is missing, and an engine that is
 //! down at start must not leave the exporter without a client once it comes up.
 
@@ -318,21 +320,23 @@ fn parse_api_minor(version: &str) -> Option<u32> {
     minor.parse().ok()
 }
 
-/// Rewrites bollard's `/v1.NN` path prefix: none for `/version` and `/_ping` (they must work
-/// before any negotiation) or while `minor` is 0, else `/v1.{minor}`.
+/// Sets the API version in a request path: none for `/version` and `/_ping` (they must work
+/// before any negotiation) or while `minor` is 0, else `/v1.{minor}`. Whatever version
+/// prefix bollard wrote (0.21 writes none: its URL join drops it) is replaced.
 fn pin_api_version(uri: &Uri, minor: u32) -> Uri {
     let Some(path_and_query) = uri.path_and_query() else {
         return uri.clone();
     };
     let path = path_and_query.path();
-    let Some(unversioned) = strip_version_prefix(path) else {
-        return uri.clone();
-    };
+    let unversioned = strip_version_prefix(path).unwrap_or(path);
     let new_path = if minor == 0 || unversioned == "/version" || unversioned == "/_ping" {
         unversioned.to_string()
     } else {
         format!("/v1.{minor}{unversioned}")
     };
+    if new_path == path {
+        return uri.clone();
+    }
     let new_path_and_query = match path_and_query.query() {
         Some(query) => format!("{new_path}?{query}"),
         None => new_path,
@@ -389,12 +393,17 @@ mod tests {
             pinned("unix://2f746d70/v1.53/containers/abc/stats", 0),
             "unix://2f746d70/containers/abc/stats"
         );
-        // Nothing to rewrite without a version prefix.
+        // bollard 0.21 sends paths without any version: the negotiated one is added.
         assert_eq!(
-            pinned("http://h/containers/json", 41),
+            pinned("unix://2f746d70/containers/json?all=true", 41),
+            "unix://2f746d70/v1.41/containers/json?all=true"
+        );
+        assert_eq!(pinned("http://h/version", 41), "http://h/version");
+        assert_eq!(
+            pinned("http://h/containers/json", 0),
             "http://h/containers/json"
         );
-        assert_eq!(pinned("http://h/vx.1/a", 41), "http://h/vx.1/a");
+        assert_eq!(pinned("http://h/vx.1/a", 41), "http://h/v1.41/vx.1/a");
     }
 
     #[test]

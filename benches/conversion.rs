@@ -1,0 +1,83 @@
+//! Cost of the pure parts of a scrape: reading one stats record of each shape, and
+//! encoding a snapshot in both text formats. `cargo bench --bench conversion`.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use bollard::models::ContainerStatsResponse;
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use docker_stats_exporter::engine::OsType;
+use docker_stats_exporter::metrics::{Format, encode};
+use docker_stats_exporter::scrape_errors::ScrapeErrors;
+use docker_stats_exporter::snapshot::{ContainerEntry, Snapshot};
+use docker_stats_exporter::stats::{Reading, read_stats};
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn read_one_record(c: &mut Criterion) {
+    let mut group = c.benchmark_group("decode_and_read_stats");
+    for (shape, file, os) in [
+        ("cgroup_v1", "linux-cgroup-v1-network.json", OsType::Linux),
+        ("cgroup_v2", "linux-cgroup-v2.json", OsType::Linux),
+        ("windows", "windows.json", OsType::Windows),
+    ] {
+        let text = fixture(file);
+        group.bench_with_input(BenchmarkId::from_parameter(shape), &text, |b, text| {
+            b.iter(|| {
+                let record: ContainerStatsResponse = serde_json::from_str(black_box(text)).unwrap();
+                black_box(read_stats(&record, os))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn snapshot_of(containers: usize) -> Arc<Snapshot> {
+    let record: ContainerStatsResponse =
+        serde_json::from_str(&fixture("linux-cgroup-v2.json")).unwrap();
+    let Reading::Sample(sample) = read_stats(&record, OsType::Linux) else {
+        panic!("the fixture is a running container");
+    };
+    let entries = (0..containers)
+        .map(|i| ContainerEntry {
+            name: format!("service-{i}"),
+            image: format!("registry.example/team/service-{}:1.{}", i % 40, i % 7),
+            id: format!("{i:064x}"),
+            state: "running".to_string(),
+            sample: Some(sample.clone()),
+        })
+        .collect();
+    Arc::new(Snapshot {
+        seen_at_unix_seconds: 1_795_000_000.5,
+        duration: std::time::Duration::from_millis(1042),
+        containers: entries,
+    })
+}
+
+fn encode_snapshot(c: &mut Criterion) {
+    let errors = ScrapeErrors::default();
+    let mut group = c.benchmark_group("encode");
+    group.sample_size(20);
+    for containers in [100, 1_000, 10_000] {
+        let snapshot = snapshot_of(containers);
+        for (label, format) in [
+            ("prometheus_text", Format::PrometheusText),
+            ("openmetrics", Format::OpenMetrics),
+        ] {
+            group.bench_with_input(
+                BenchmarkId::new(label, containers),
+                &snapshot,
+                |b, snapshot| {
+                    b.iter(|| black_box(encode(Arc::clone(snapshot), &errors, format).unwrap()))
+                },
+            );
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, read_one_record, encode_snapshot);
+criterion_main!(benches);

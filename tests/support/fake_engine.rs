@@ -1,0 +1,330 @@
+//! A scripted Docker Engine on a unix socket, for what a real engine cannot be made to do
+//! on demand: hang, answer garbage, lose a container mid-scrape, be down then up. It speaks
+//! just enough HTTP/1.1 (one request per connection, `Connection: close`), records every
+//! request path, and counts requests whose client hung up before an answer came.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::UnixListener;
+use tokio::task::JoinHandle;
+
+/// How the engine answers one container's stats request.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// This status and body, after this delay.
+    Answer {
+        delay: Duration,
+        status: u16,
+        body: String,
+    },
+    /// Never answer; wait for the client to give up.
+    Hang,
+}
+
+impl Reply {
+    /// 200 with `body` at once.
+    pub fn json(body: impl Into<String>) -> Reply {
+        Reply::delayed(Duration::ZERO, body)
+    }
+
+    /// 200 with `body` after `delay`.
+    pub fn delayed(delay: Duration, body: impl Into<String>) -> Reply {
+        Reply::Answer {
+            delay,
+            status: 200,
+            body: body.into(),
+        }
+    }
+
+    /// `status` with a Docker-style error message.
+    pub fn status(status: u16, message: &str) -> Reply {
+        Reply::Answer {
+            delay: Duration::ZERO,
+            status,
+            body: format!("{{\"message\":{message:?}}}"),
+        }
+    }
+}
+
+/// One container the engine lists.
+#[derive(Debug, Clone)]
+pub struct FakeContainer {
+    pub id: String,
+    pub name: String,
+    pub image: String,
+    pub state: String,
+    pub stats: Reply,
+}
+
+impl FakeContainer {
+    /// A running container with a 64-hex id derived from `name`.
+    pub fn running(name: &str, stats: Reply) -> FakeContainer {
+        FakeContainer {
+            id: fake_id(name),
+            name: name.to_string(),
+            image: format!("example/{name}:1.0"),
+            state: "running".to_string(),
+            stats,
+        }
+    }
+
+    /// A container in `state` (e.g. `exited`), whose stats are never asked for.
+    pub fn in_state(name: &str, state: &str) -> FakeContainer {
+        FakeContainer {
+            state: state.to_string(),
+            ..FakeContainer::running(name, Reply::status(500, "stats of a stopped container"))
+        }
+    }
+}
+
+/// A stable 64-hex id for `name`.
+pub fn fake_id(name: &str) -> String {
+    let mut hex: String = name.bytes().map(|b| format!("{b:02x}")).collect();
+    while hex.len() < 64 {
+        hex.push('0');
+    }
+    hex.truncate(64);
+    hex
+}
+
+/// A stats record fixture from tests/fixtures, on one line as the engine sends it.
+pub fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let value: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    format!("{value}\n")
+}
+
+struct Shared {
+    os: String,
+    api_version: String,
+    containers: Mutex<Vec<FakeContainer>>,
+    requests: Mutex<Vec<(String, String)>>,
+    abandoned: AtomicUsize,
+}
+
+/// The running scripted engine. Stops (and removes its socket) when dropped.
+pub struct FakeEngine {
+    pub socket: PathBuf,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl FakeEngine {
+    /// A Linux engine speaking API 1.41 (Docker 20.10), listening on `socket`.
+    pub fn start(socket: &Path, containers: Vec<FakeContainer>) -> FakeEngine {
+        FakeEngine::start_as(socket, "linux", "1.41", containers)
+    }
+
+    /// An engine of OS `os` and API version `api_version`.
+    pub fn start_as(
+        socket: &Path,
+        os: &str,
+        api_version: &str,
+        containers: Vec<FakeContainer>,
+    ) -> FakeEngine {
+        let _ = std::fs::remove_file(socket);
+        let listener = UnixListener::bind(socket).expect("bind the scripted engine's socket");
+        let shared = Arc::new(Shared {
+            os: os.to_string(),
+            api_version: api_version.to_string(),
+            containers: Mutex::new(containers),
+            requests: Mutex::new(Vec::new()),
+            abandoned: AtomicUsize::new(0),
+        });
+        let accepting = Arc::clone(&shared);
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve_one(stream, Arc::clone(&accepting)));
+            }
+        });
+        FakeEngine {
+            socket: socket.to_path_buf(),
+            shared,
+            task,
+        }
+    }
+
+    /// Every request path received so far, in order.
+    pub fn requests(&self) -> Vec<String> {
+        let requests = self.shared.requests.lock().unwrap();
+        requests.iter().map(|(_, path)| path.clone()).collect()
+    }
+
+    /// The method of every request received so far, in order.
+    pub fn methods(&self) -> Vec<String> {
+        let requests = self.shared.requests.lock().unwrap();
+        requests.iter().map(|(method, _)| method.clone()).collect()
+    }
+
+    /// Requests received so far whose path contains `needle`.
+    pub fn count(&self, needle: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|p| p.contains(needle))
+            .count()
+    }
+
+    /// Requests whose client closed the connection before any answer was sent.
+    pub fn abandoned(&self) -> usize {
+        self.shared.abandoned.load(Ordering::SeqCst)
+    }
+
+    /// Replaces the listed containers.
+    pub fn set_containers(&self, containers: Vec<FakeContainer>) {
+        *self.shared.containers.lock().unwrap() = containers;
+    }
+}
+
+impl Drop for FakeEngine {
+    fn drop(&mut self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, shared: Arc<Shared>) {
+    let Some((method, path)) = read_request_line(&mut stream).await else {
+        return;
+    };
+    shared.requests.lock().unwrap().push((method, path.clone()));
+    let route = unversioned(path.split('?').next().unwrap_or(""));
+    let reply = match route {
+        "/_ping" => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nApi-Version: {}\r\nOstype: {}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK",
+                shared.api_version, shared.os
+            );
+            let _ = stream.write_all(head.as_bytes()).await;
+            return;
+        }
+        "/version" => Reply::json(version_body(&shared)),
+        "/containers/json" => Reply::json(list_body(&shared)),
+        other => stats_reply(&shared, other),
+    };
+    match reply {
+        Reply::Answer {
+            delay,
+            status,
+            body,
+        } => {
+            // A client that hangs up during the delay abandons the request.
+            let mut probe = [0u8; 1];
+            tokio::select! {
+                biased;
+                () = tokio::time::sleep(delay) => {}
+                _ = stream.read(&mut probe) => {
+                    shared.abandoned.fetch_add(1, Ordering::SeqCst);
+                    return;
+                }
+            }
+            let head = format!(
+                "HTTP/1.1 {status} {}\r\nApi-Version: {}\r\nOstype: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                reason(status),
+                shared.api_version,
+                shared.os,
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(body.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        }
+        Reply::Hang => {
+            let mut buf = [0u8; 64];
+            loop {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+            shared.abandoned.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Reads one request head; returns its method and path.
+async fn read_request_line<S: AsyncRead + Unpin>(stream: &mut S) -> Option<(String, String)> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).await.ok()?;
+        if n == 0 || head.len() > 64 * 1024 {
+            return None;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let line = String::from_utf8_lossy(&head).lines().next()?.to_string();
+    let mut words = line.split_whitespace();
+    Some((words.next()?.to_string(), words.next()?.to_string()))
+}
+
+/// `/v1.41/containers/json` → `/containers/json`.
+fn unversioned(path: &str) -> &str {
+    if let Some(rest) = path.strip_prefix("/v")
+        && let Some(slash) = rest.find('/')
+        && rest[..slash].contains('.')
+    {
+        return &rest[slash..];
+    }
+    path
+}
+
+fn version_body(shared: &Shared) -> String {
+    serde_json::json!({
+        "Platform": {"Name": "Scripted Engine"},
+        "Version": "0.0.0-scripted",
+        "ApiVersion": shared.api_version,
+        "MinAPIVersion": "1.12",
+        "Os": shared.os,
+        "Arch": "amd64",
+        "KernelVersion": "scripted",
+    })
+    .to_string()
+}
+
+fn list_body(shared: &Shared) -> String {
+    let containers = shared.containers.lock().unwrap();
+    let list: Vec<serde_json::Value> = containers
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "Id": c.id,
+                "Names": [format!("/{}", c.name)],
+                "Image": c.image,
+                "ImageID": format!("sha256:{}", fake_id(&c.image)),
+                "Command": "/bin/sh",
+                "Created": 1_700_000_000,
+                "State": c.state,
+                "Status": c.state,
+                "Ports": [],
+                "Labels": {},
+            })
+        })
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
+fn stats_reply(shared: &Shared, route: &str) -> Reply {
+    let id = route
+        .strip_prefix("/containers/")
+        .and_then(|r| r.strip_suffix("/stats"));
+    let containers = shared.containers.lock().unwrap();
+    match id.and_then(|id| containers.iter().find(|c| c.id == id || c.name == id)) {
+        Some(container) => container.stats.clone(),
+        None => Reply::status(404, "page not found"),
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        _ => "Status",
+    }
+}
