@@ -294,6 +294,26 @@ fn assert_between(what: &str, value: f64, before: f64, after: f64) {
     );
 }
 
+/// Waits until the engine itself reports the traffic pair talking and the disk writer
+/// reading and writing, so that the counters checked below are known to have moved.
+async fn wait_for_activity(fleet: &Fleet) {
+    let (server, disk) = (fleet.ids["server"].as_str(), fleet.ids["disk"].as_str());
+    let mut last = HashMap::new();
+    for _ in 0..60 {
+        last = engine_stats(&[server, disk]).await;
+        let received = network_sum(&last[server], "rx_bytes").unwrap_or(0.0);
+        let (read, written) = (
+            blkio_sum(&last[disk], "read"),
+            blkio_sum(&last[disk], "write"),
+        );
+        if received >= 100_000.0 && read > 0.0 && written > 0.0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("the fleet did not get going within 15 s: {last:?}");
+}
+
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status
@@ -309,8 +329,7 @@ async fn a_real_engine_scrape_matches_the_engines_own_stats() {
     require_engine();
     build_image();
     let fleet = start_fleet();
-    // Let the client send traffic and the disk writer write.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    wait_for_activity(&fleet).await;
 
     let socket = engine_socket().to_string_lossy().into_owned();
     let exporter = Process::start(&[("DOCKER_HOST", &format!("unix://{socket}"))]).await;
