@@ -7,12 +7,12 @@
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
 
 use crate::engine::Endpoint;
+use crate::platform;
 
 /// Stats requests in flight at once unless `MAX_CONCURRENCY` says otherwise.
 ///
@@ -263,11 +263,12 @@ fn parse_endpoint(
             "expected unix:///path, tcp://host:port or npipe:////./pipe/NAME",
         ));
     };
+    if let Some(reason) = platform::unsupported_scheme(scheme) {
+        return Err(refuse(reason));
+    }
     match scheme {
-        "unix" if !rest.is_empty() => Ok(Endpoint::Unix(PathBuf::from(rest))),
+        "unix" | "npipe" if !rest.is_empty() => Ok(platform::local_endpoint(rest)),
         "tcp" | "http" => parse_tcp(rest).map_err(|reason| refuse(&reason)),
-        "npipe" if cfg!(windows) && !rest.is_empty() => Ok(Endpoint::from_socket_path(rest)),
-        "npipe" if !cfg!(windows) => Err(refuse("npipe:// endpoints exist only on Windows")),
         "https" | "ssh" => Err(refuse(
             "TLS and ssh endpoints are not supported; use unix://, tcp:// or npipe://",
         )),
@@ -442,10 +443,6 @@ mod tests {
     fn endpoint_schemes() {
         let host = |h: &str| parse_endpoint(None, Some(h));
         assert_eq!(
-            host("unix:///run/docker.sock").unwrap(),
-            Endpoint::Unix("/run/docker.sock".into())
-        );
-        assert_eq!(
             host("tcp://127.0.0.1:2375").unwrap(),
             Endpoint::Tcp("127.0.0.1:2375".into())
         );
@@ -470,6 +467,38 @@ mod tests {
             assert_eq!(e.setting, "DOCKER_HOST", "{bad}");
             assert_eq!(e.value, bad);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unix_endpoints() {
+        let host = |h: &str| parse_endpoint(None, Some(h));
+        assert_eq!(
+            host("unix:///run/docker.sock").unwrap(),
+            Endpoint::Unix("/run/docker.sock".into())
+        );
+        let e = host("npipe:////./pipe/docker_engine").unwrap_err();
+        assert!(e.reason.contains("only on Windows"), "{e}");
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn named_pipe_endpoints() {
+        let host = |h: &str| parse_endpoint(None, Some(h));
+        assert_eq!(
+            host("npipe:////./pipe/dockerDesktopLinuxEngine").unwrap(),
+            Endpoint::NamedPipe(r"\\.\pipe\dockerDesktopLinuxEngine".into())
+        );
+        assert_eq!(
+            parse_endpoint(Some(r"\\.\pipe\docker_engine"), None).unwrap(),
+            Endpoint::NamedPipe(r"\\.\pipe\docker_engine".into())
+        );
+        let e = host("unix:///var/run/docker.sock").unwrap_err();
+        assert_eq!(e.setting, "DOCKER_HOST");
+        assert_eq!(
+            Endpoint::platform_default(),
+            Endpoint::NamedPipe(r"\\.\pipe\docker_engine".into())
+        );
     }
 
     #[test]

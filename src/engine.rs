@@ -23,6 +23,8 @@ use bollard::query_parameters::{ListContainersOptions, StatsOptions};
 use futures::StreamExt;
 use hyper::http::uri::{PathAndQuery, Uri};
 
+use crate::platform;
+
 /// bollard's own request timeout, a backstop only: every request the exporter makes is
 /// bounded by a scrape deadline or the health check's timeout, which are far shorter.
 const CLIENT_TIMEOUT_SECS: u64 = 120;
@@ -46,20 +48,12 @@ pub enum Endpoint {
 impl Endpoint {
     /// The engine's usual place on this platform.
     pub fn platform_default() -> Endpoint {
-        if cfg!(windows) {
-            Endpoint::NamedPipe(r"\\.\pipe\docker_engine".to_string())
-        } else {
-            Endpoint::Unix(PathBuf::from("/var/run/docker.sock"))
-        }
+        platform::default_endpoint()
     }
 
     /// A socket path (`DOCKER_SOCKET_PATH`): a named pipe on Windows, a unix socket elsewhere.
     pub fn from_socket_path(path: &str) -> Endpoint {
-        if cfg!(windows) {
-            Endpoint::NamedPipe(path.replace('/', "\\"))
-        } else {
-            Endpoint::Unix(PathBuf::from(path))
-        }
+        platform::local_endpoint(path)
     }
 }
 
@@ -142,15 +136,20 @@ impl EngineError {
 
 impl fmt::Display for EngineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.action, self.source)?;
         // bollard's own message is often just "client error (Connect)"; the reason
         // ("No such file or directory", "Connection refused") is further down the chain.
+        // Causes whose text the message already holds are not repeated.
+        let mut message = format!("{}: {}", self.action, self.source);
         let mut cause = std::error::Error::source(&self.source);
         while let Some(inner) = cause {
-            write!(f, ": {inner}")?;
+            let text = inner.to_string();
+            if !message.contains(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
             cause = inner.source();
         }
-        Ok(())
+        f.write_str(&message)
     }
 }
 
@@ -201,13 +200,13 @@ impl Engine {
         let action = format!("connecting to {}", self.endpoint);
         let version = bollard::API_DEFAULT_VERSION;
         let client = match &self.endpoint {
-            Endpoint::Unix(path) => {
-                Docker::connect_with_unix(&path.to_string_lossy(), CLIENT_TIMEOUT_SECS, version)
-            }
+            Endpoint::Unix(path) => platform::connect_unix(path, CLIENT_TIMEOUT_SECS, version),
             Endpoint::Tcp(address) => {
                 Docker::connect_with_http(address, CLIENT_TIMEOUT_SECS, version)
             }
-            Endpoint::NamedPipe(path) => connect_named_pipe(path, version),
+            Endpoint::NamedPipe(path) => {
+                platform::connect_named_pipe(path, CLIENT_TIMEOUT_SECS, version)
+            }
         }
         .map_err(|e| EngineError::new(action, e))?;
         let api_minor = Arc::clone(&self.api_minor);
@@ -274,24 +273,6 @@ impl Engine {
             .transpose()
             .map_err(|e| EngineError::new(format!("reading stats of container {id}"), e))
     }
-}
-
-#[cfg(windows)]
-fn connect_named_pipe(
-    path: &str,
-    version: &bollard::ClientVersion,
-) -> Result<Docker, bollard::errors::Error> {
-    Docker::connect_with_named_pipe(path, CLIENT_TIMEOUT_SECS, version)
-}
-
-#[cfg(not(windows))]
-fn connect_named_pipe(
-    path: &str,
-    _version: &bollard::ClientVersion,
-) -> Result<Docker, bollard::errors::Error> {
-    Err(bollard::errors::Error::UnsupportedURISchemeError {
-        uri: format!("npipe://{path} (named pipes exist only on Windows)"),
-    })
 }
 
 /// The API minor version to use with an engine whose newest is `engine_api` and oldest
@@ -434,6 +415,35 @@ mod tests {
             "npipe:////./pipe/docker_engine"
         );
         assert_eq!(Endpoint::Tcp("h:1".into()).to_string(), "tcp://h:1");
+    }
+
+    /// bollard's named-pipe transport, through our client, against a pipe served here.
+    #[cfg(windows)]
+    #[tokio::test]
+    async fn a_named_pipe_engine_is_reached() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::net::windows::named_pipe::ServerOptions;
+
+        let name = format!(r"\\.\pipe\dse-unit-{}", std::process::id());
+        let mut server = ServerOptions::new()
+            .first_pipe_instance(true)
+            .create(&name)
+            .unwrap();
+        let answer = tokio::spawn(async move {
+            server.connect().await.unwrap();
+            let mut buf = vec![0u8; 4096];
+            let n = server.read(&mut buf).await.unwrap();
+            server
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK")
+                .await
+                .unwrap();
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        });
+        // The npipe:// spelling, with forward slashes, names the same pipe.
+        let engine = Engine::new(Endpoint::from_socket_path(&name.replace('\\', "/")));
+        engine.ping().await.unwrap();
+        let request = answer.await.unwrap();
+        assert!(request.starts_with("GET /_ping "), "{request}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod config;
 pub mod engine;
 pub mod exporter;
 pub mod metrics;
+pub mod platform;
 pub mod scrape_errors;
 pub mod scrape_request;
 pub mod server;

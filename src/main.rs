@@ -9,6 +9,7 @@ use log::{error, info, warn};
 
 use docker_stats_exporter::config::{Args, Config};
 use docker_stats_exporter::exporter::Exporter;
+use docker_stats_exporter::platform;
 use docker_stats_exporter::server::serve;
 
 /// The exit code for a bad setting, as clap uses for bad flags.
@@ -61,30 +62,12 @@ async fn run(config: Config) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Completes on SIGTERM or SIGINT.
-#[cfg(unix)]
+/// Completes when the platform's stop signal arrives (SIGTERM/SIGINT, Ctrl+C and kin).
 async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut terminate), Ok(mut interrupt)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        error!("cannot listen for SIGTERM/SIGINT; stop the exporter with SIGKILL");
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = terminate.recv() => info!("SIGTERM received"),
-        _ = interrupt.recv() => info!("SIGINT received"),
-    }
-}
-
-/// Completes on Ctrl+C, Ctrl+Break or a service stop.
-#[cfg(windows)]
-async fn shutdown_signal() {
-    match tokio::signal::ctrl_c().await {
-        Ok(()) => info!("Ctrl+C received"),
+    match platform::shutdown_signal().await {
+        Ok(signal) => info!("{signal} received"),
         Err(e) => {
-            error!("cannot listen for Ctrl+C: {e}");
+            error!("cannot listen for stop signals ({e}); stop the exporter by killing it");
             std::future::pending::<()>().await
         }
     }

@@ -1,6 +1,7 @@
 //! The HTTP surface and the process, tested on the real binary: routes and methods,
 //! `/health` both ways, settings (good, bad, deprecated, `--help`), the startup log line,
 //! the header-read timeout, and graceful shutdown on SIGTERM and SIGINT.
+#![cfg(unix)]
 
 mod support;
 

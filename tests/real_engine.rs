@@ -3,6 +3,7 @@
 //! and every seed family is checked against the engine's own stats read just before and
 //! just after the scrape. The image is built here `FROM scratch` with Debian's static
 //! busybox, since no registry is reachable. Without an engine this test fails; it never skips.
+#![cfg(unix)]
 
 mod support;
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The test command: on a fresh Debian machine it installs what the tests need (Debian's
-# docker.io, busybox-static and prometheus for promtool), starts the isolated test engine
-# unless DOCKER_HOST already points at a working one, runs the whole test suite, and stops
-# the engine it started. Extra arguments go to `cargo test`.
+# The test command. On a fresh Debian machine it installs what the tests need (Debian's
+# docker.io, busybox-static, prometheus for promtool, mingw-w64 and Wine for the Windows
+# build), starts the isolated test engine unless DOCKER_HOST already points at a working one,
+# cross-builds the Windows programs, runs the whole test suite, runs the crate's tests built
+# for Windows under Wine, and stops the engine it started. Extra arguments go to the
+# `cargo test` of the Linux suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,8 @@ missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v promtool >/dev/null || missing+=(prometheus)
+command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
+[[ -x /usr/lib/wine/wine64 ]] || missing+=(wine64 wine)
 if ((${#missing[@]})); then
     sudo=
     [[ $(id -u) -eq 0 ]] || sudo=sudo
@@ -27,4 +31,10 @@ fi
 [[ -z $started_engine ]] || trap 'tests/engine.sh stop' EXIT
 echo "testing against the Docker Engine at $DOCKER_HOST" >&2
 
-cargo test --all-targets "$@"
+export WINEPREFIX=${WINEPREFIX:-/var/tmp/dse-wine}
+export WINEDLLOVERRIDES="mscoree=;mshtml="
+DSE_WINDOWS_BIN_DIR=$(tests/windows.sh build)
+export DSE_WINDOWS_BIN_DIR
+
+cargo test --locked --all-targets "$@"
+tests/windows.sh unit-tests

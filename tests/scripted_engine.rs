@@ -1,6 +1,7 @@
 //! The exporter against a scripted engine, for what a real engine cannot be made to do on
 //! demand: hung and broken stats answers, containers vanishing mid-scrape, an engine that
 //! is down and then comes up, request counting for coalescing, and the golden exposition.
+#![cfg(unix)]
 
 mod support;
 
@@ -578,4 +579,26 @@ async fn openmetrics_when_the_scraper_asks_for_it() {
         )
         .is_some()
     );
+}
+
+#[tokio::test]
+async fn golden_exposition_for_a_windows_engine() {
+    let dir = tempdir::Dir::new("golden-windows");
+    let engine = FakeEngine::start_as(
+        &socket_in(&dir),
+        "windows",
+        "1.47",
+        vec![
+            FakeContainer::running("iis", Reply::json(fixture("windows.json"))),
+            FakeContainer::running(
+                "dotnet-api",
+                Reply::json(fixture("windows-api-1.52-os-type.json")),
+            ),
+            FakeContainer::in_state("nightly-job", "exited"),
+        ],
+    );
+    let exporter = InProcess::start(config_for(&engine.socket)).await;
+    let body = scrape(exporter.addr).await.body;
+    promtool::check_metrics(&body);
+    assert_golden("windows.prom", &normalise(&body));
 }

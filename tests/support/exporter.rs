@@ -84,12 +84,17 @@ const SETTINGS: [&str; 9] = [
 /// A command for the real binary with a clean set of settings plus `env`.
 pub fn command(env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_docker-stats-exporter"));
+    with_settings(&mut command, env);
+    command
+}
+
+/// Clears every exporter setting from `command`'s environment, then sets `env`.
+fn with_settings(command: &mut Command, env: &[(&str, &str)]) {
     for name in SETTINGS {
         command.env_remove(name);
     }
     command.envs(env.iter().copied());
     command.kill_on_drop(true);
-    command
 }
 
 /// The real binary, listening on an ephemeral loopback port.
@@ -103,9 +108,16 @@ impl Process {
     /// Starts the binary with `env` (on 127.0.0.1, port 0 unless `env` says otherwise)
     /// and waits for its "listening on" line.
     pub async fn start(env: &[(&str, &str)]) -> Process {
+        let mut binary = Command::new(env!("CARGO_BIN_EXE_docker-stats-exporter"));
+        Process::start_with(&mut binary, env).await
+    }
+
+    /// Like [`Process::start`] for another way of running the exporter (e.g. under Wine).
+    pub async fn start_with(command: &mut Command, env: &[(&str, &str)]) -> Process {
         let mut all = vec![("EXPORTER_ADDRESS", "127.0.0.1"), ("EXPORTER_PORT", "0")];
         all.extend_from_slice(env);
-        let mut child = command(&all)
+        with_settings(command, &all);
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -126,7 +138,8 @@ impl Process {
                 lines_log.lock().unwrap().push(line);
             }
         });
-        let addr = tokio::time::timeout(Duration::from_secs(10), address)
+        // Generous: a first Wine start sets up its prefix.
+        let addr = tokio::time::timeout(Duration::from_secs(60), address)
             .await
             .unwrap_or_else(|_| panic!("no 'listening on' line: {:?}", log.lock().unwrap()))
             .expect("the exporter printed where it listens");

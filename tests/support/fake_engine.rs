@@ -1,7 +1,12 @@
-//! A scripted Docker Engine on a unix socket, for what a real engine cannot be made to do
-//! on demand: hang, answer garbage, lose a container mid-scrape, be down then up. It speaks
-//! just enough HTTP/1.1 (one request per connection, `Connection: close`), records every
-//! request path, and counts requests whose client hung up before an answer came.
+//! A scripted Docker Engine on a unix socket (or, on Windows, a named pipe), for what a
+//! real engine cannot be made to do on demand: hang, answer garbage, lose a container
+//! mid-scrape, be down then up, run Windows containers. It speaks just enough HTTP/1.1 (one
+//! request per connection, `Connection: close`), records every request, and counts
+//! requests whose client hung up before an answer came.
+//!
+//! Shared by the integration tests, the benches and `examples/scripted_engine.rs`, which
+//! include this file by path; each uses a different part of it.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,7 +14,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::UnixListener;
 use tokio::task::JoinHandle;
 
 /// How the engine answers one container's stats request.
@@ -91,12 +95,42 @@ pub fn fake_id(name: &str) -> String {
     hex
 }
 
-/// A stats record fixture from tests/fixtures, on one line as the engine sends it.
+macro_rules! fixture_entry {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/",
+                $name
+            )),
+        )
+    };
+}
+/// The stats fixtures of tests/fixtures, built into the program so that it needs no files
+/// at run time (the Windows helper runs under Wine, far from the source tree).
+const FIXTURES: &[(&str, &str)] = &[
+    fixture_entry!("linux-api-1.52-os-type.json"),
+    fixture_entry!("linux-cgroup-v1-blkio.json"),
+    fixture_entry!("linux-cgroup-v1-network.json"),
+    fixture_entry!("linux-cgroup-v1-no-network.json"),
+    fixture_entry!("linux-cgroup-v2-blkio-null.json"),
+    fixture_entry!("linux-cgroup-v2.json"),
+    fixture_entry!("linux-stopped-zeroed.json"),
+    fixture_entry!("missing-fields.json"),
+    fixture_entry!("podman.json"),
+    fixture_entry!("windows-api-1.52-os-type.json"),
+    fixture_entry!("windows.json"),
+];
+
+/// A stats record fixture, on one line as the engine sends it.
 pub fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let (_, text) = FIXTURES
+        .iter()
+        .find(|(file, _)| *file == name)
+        .unwrap_or_else(|| panic!("no fixture {name} in FIXTURES"));
     let value: serde_json::Value =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
     format!("{value}\n")
 }
 
@@ -110,6 +144,7 @@ struct Shared {
 
 /// The running scripted engine. Stops (and removes its socket) when dropped.
 pub struct FakeEngine {
+    /// The socket path (on Windows: the pipe name).
     pub socket: PathBuf,
     shared: Arc<Shared>,
     task: JoinHandle<()>,
@@ -121,15 +156,14 @@ impl FakeEngine {
         FakeEngine::start_as(socket, "linux", "1.41", containers)
     }
 
-    /// An engine of OS `os` and API version `api_version`.
+    /// An engine of OS `os` and API version `api_version`, listening on the unix socket
+    /// (on Windows: the named pipe) `socket`.
     pub fn start_as(
         socket: &Path,
         os: &str,
         api_version: &str,
         containers: Vec<FakeContainer>,
     ) -> FakeEngine {
-        let _ = std::fs::remove_file(socket);
-        let listener = UnixListener::bind(socket).expect("bind the scripted engine's socket");
         let shared = Arc::new(Shared {
             os: os.to_string(),
             api_version: api_version.to_string(),
@@ -137,12 +171,7 @@ impl FakeEngine {
             requests: Mutex::new(Vec::new()),
             abandoned: AtomicUsize::new(0),
         });
-        let accepting = Arc::clone(&shared);
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve_one(stream, Arc::clone(&accepting)));
-            }
-        });
+        let task = listen(socket, Arc::clone(&shared));
         FakeEngine {
             socket: socket.to_path_buf(),
             shared,
@@ -184,8 +213,48 @@ impl FakeEngine {
 impl Drop for FakeEngine {
     fn drop(&mut self) {
         self.task.abort();
-        let _ = std::fs::remove_file(&self.socket);
+        if cfg!(unix) {
+            let _ = std::fs::remove_file(&self.socket);
+        }
     }
+}
+
+/// Accepts connections on a unix socket, each served by its own task.
+#[cfg(unix)]
+fn listen(socket: &Path, shared: Arc<Shared>) -> JoinHandle<()> {
+    let _ = std::fs::remove_file(socket);
+    let listener =
+        tokio::net::UnixListener::bind(socket).expect("bind the scripted engine's socket");
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve_one(stream, Arc::clone(&shared)));
+        }
+    })
+}
+
+/// Accepts connections on a named pipe: one pipe instance per client, a fresh one always
+/// waiting. The first instance exists before this returns.
+#[cfg(windows)]
+fn listen(pipe: &Path, shared: Arc<Shared>) -> JoinHandle<()> {
+    use tokio::net::windows::named_pipe::ServerOptions;
+    let name = pipe.as_os_str().to_owned();
+    let mut waiting = ServerOptions::new()
+        .first_pipe_instance(true)
+        .create(&name)
+        .expect("create the scripted engine's pipe");
+    tokio::spawn(async move {
+        loop {
+            if waiting.connect().await.is_err() {
+                continue;
+            }
+            let next = match ServerOptions::new().create(&name) {
+                Ok(next) => next,
+                Err(_) => return,
+            };
+            let connected = std::mem::replace(&mut waiting, next);
+            tokio::spawn(serve_one(connected, Arc::clone(&shared)));
+        }
+    })
 }
 
 async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, shared: Arc<Shared>) {

@@ -4,7 +4,6 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::path::Path;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -43,7 +42,8 @@ pub async fn request(
 }
 
 /// `GET path` on a unix socket (the Docker Engine).
-pub async fn unix_get(socket: &Path, path: &str) -> io::Result<Response> {
+#[cfg(unix)]
+pub async fn unix_get(socket: &std::path::Path, path: &str) -> io::Result<Response> {
     let stream = tokio::net::UnixStream::connect(socket).await?;
     exchange(stream, "GET", path, &[]).await
 }

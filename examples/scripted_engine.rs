@@ -1,0 +1,49 @@
+//! A scripted Docker Engine: serves a fixed fleet of containers (stats from
+//! tests/fixtures) on a unix socket, or on Windows on a named pipe, until stopped. The
+//! Windows end-to-end test runs it under Wine on `\\.\pipe\docker_engine`; it also lets
+//! you try the exporter without Docker:
+//!
+//! ```sh
+//! cargo run --example scripted_engine -- /tmp/engine.sock linux &
+//! DOCKER_HOST=unix:///tmp/engine.sock cargo run --release
+//! ```
+
+#[path = "../tests/support/fake_engine.rs"]
+mod fake_engine;
+
+use std::path::PathBuf;
+
+use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
+
+fn fleet(os: &str) -> Vec<FakeContainer> {
+    let running = |name: &str, file: &str| FakeContainer::running(name, Reply::json(fixture(file)));
+    match os {
+        "windows" => vec![
+            running("iis", "windows.json"),
+            running("dotnet-api", "windows-api-1.52-os-type.json"),
+            FakeContainer::in_state("nightly-job", "exited"),
+        ],
+        _ => vec![
+            running("web", "linux-cgroup-v1-network.json"),
+            running("db", "linux-cgroup-v1-blkio.json"),
+            running("desktop", "linux-cgroup-v2.json"),
+            FakeContainer::in_state("batch", "exited"),
+        ],
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let (Some(address), Some(os)) = (args.next(), args.next()) else {
+        eprintln!("usage: scripted_engine <socket path or pipe name> <linux|windows>");
+        std::process::exit(2);
+    };
+    if os != "linux" && os != "windows" {
+        eprintln!("the OS type must be linux or windows, not {os:?}");
+        std::process::exit(2);
+    }
+    let _engine = FakeEngine::start_as(&PathBuf::from(&address), &os, "1.47", fleet(&os));
+    println!("scripted {os} engine serving on {address}");
+    let _ = tokio::signal::ctrl_c().await;
+}
