@@ -84,6 +84,11 @@ pub struct Args {
     /// Log filter in env_logger syntax, e.g. `info` or `warn,docker_stats_exporter=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info", value_name = "FILTER")]
     pub log_filter: String,
+
+    /// Instead of serving: ask the running exporter's /health (on the configured address
+    /// and port) and exit 0 if it is healthy, 1 if not. For container health checks.
+    #[arg(long)]
+    pub health_check: bool,
 }
 
 /// The validated settings.
@@ -305,10 +310,17 @@ fn parse_tcp(rest: &str) -> Result<Endpoint, String> {
 mod tests {
     use super::*;
 
+    /// Parses `extra` as flags, with every environment variable ignored, so that the
+    /// environment of whoever runs the tests (DOCKER_HOST in CI) cannot leak in.
     fn args(extra: &[&str]) -> Args {
+        use clap::{CommandFactory, FromArgMatches};
         let mut argv = vec!["docker-stats-exporter"];
         argv.extend_from_slice(extra);
-        Args::try_parse_from(argv).expect("flags parse")
+        let matches = Args::command()
+            .mut_args(|arg| arg.env(None::<&'static str>))
+            .try_get_matches_from(argv)
+            .expect("flags parse");
+        Args::from_arg_matches(&matches).expect("flags fit Args")
     }
 
     fn config(extra: &[&str]) -> Result<Config, ConfigError> {
@@ -357,20 +369,14 @@ mod tests {
         expect("log_filter", "RUST_LOG", &["info"]);
 
         // The defaults themselves are valid values.
-        let c = config(&[
-            "--port",
-            "8003",
-            "--address",
-            "0.0.0.0",
-            "--scrape-timeout",
-            "8",
-            "--cache-ttl",
-            "1",
-        ])
-        .unwrap();
+        let c = config(&[]).unwrap();
         assert_eq!(c.listen, "0.0.0.0:8003".parse().unwrap());
         assert_eq!(c.scrape_timeout, Duration::from_secs(8));
         assert_eq!(c.cache_ttl, Duration::from_secs(1));
+        assert_eq!(c.max_concurrency, DEFAULT_MAX_CONCURRENCY);
+        assert_eq!(c.endpoint, Endpoint::platform_default());
+        assert_eq!(c.log_filter, "info");
+        assert!(!c.poll_interval_given);
     }
 
     #[test]
