@@ -11,6 +11,7 @@ pub mod collect;
 pub mod config;
 pub mod engine;
 pub mod exporter;
+pub mod health_check;
 pub mod metrics;
 pub mod platform;
 pub mod scrape_errors;

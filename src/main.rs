@@ -9,6 +9,7 @@ use log::{error, info, warn};
 
 use docker_stats_exporter::config::{Args, Config};
 use docker_stats_exporter::exporter::Exporter;
+use docker_stats_exporter::health_check;
 use docker_stats_exporter::platform;
 use docker_stats_exporter::server::serve;
 
@@ -24,6 +25,9 @@ fn main() -> ExitCode {
             return ExitCode::from(BAD_SETTING);
         }
     };
+    if args.health_check {
+        return health_check(&config);
+    }
     env_logger::Builder::new()
         .parse_filters(&config.log_filter)
         .init();
@@ -41,6 +45,21 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(run(config))
+}
+
+/// `--health-check`: one line on the outcome, exit 0 when healthy.
+fn health_check(config: &Config) -> ExitCode {
+    let address = health_check::probe_address(config.listen);
+    match health_check::probe(address) {
+        Ok(body) => {
+            println!("healthy: {body}");
+            ExitCode::SUCCESS
+        }
+        Err(reason) => {
+            println!("unhealthy: {reason}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn run(config: Config) -> ExitCode {

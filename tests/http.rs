@@ -302,3 +302,34 @@ async fn a_scrape_in_flight_at_sigterm_still_gets_its_answer() {
         .expect("stopped within a second");
     assert!(status.success());
 }
+
+#[tokio::test]
+async fn the_health_check_mode_probes_the_running_exporter() {
+    let engine = one_container_engine("probe", Reply::json(fixture("podman.json")));
+    let socket = engine.socket.to_string_lossy().into_owned();
+    let exporter = Process::start(&[("DOCKER_SOCKET_PATH", &socket)]).await;
+    let port = exporter.addr.port().to_string();
+    // As in the image: listening on every address, probed on loopback.
+    let probe = [
+        ("EXPORTER_ADDRESS", "0.0.0.0"),
+        ("EXPORTER_PORT", port.as_str()),
+    ];
+
+    let (code, stdout, _) = run_to_exit(&probe, &["--health-check"]).await;
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.starts_with("healthy"), "{stdout}");
+
+    drop(engine);
+    let (code, stdout, _) = run_to_exit(&probe, &["--health-check"]).await;
+    assert_eq!(
+        code,
+        Some(1),
+        "an engine that is gone makes the exporter unhealthy: {stdout}"
+    );
+    assert!(stdout.contains("503"), "{stdout}");
+
+    drop(exporter);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (code, stdout, _) = run_to_exit(&probe, &["--health-check"]).await;
+    assert_eq!(code, Some(1), "nothing listening: {stdout}");
+}

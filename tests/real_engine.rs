@@ -1,86 +1,24 @@
 //! The exporter binary against a real Docker Engine (found through `DOCKER_HOST`; tests/run.sh
 //! starts an isolated one). A fleet of busybox containers with known behaviour is scraped,
 //! and every seed family is checked against the engine's own stats read just before and
-//! just after the scrape. The image is built here `FROM scratch` with Debian's static
-//! busybox, since no registry is reachable. Without an engine this test fails; it never skips.
+//! just after the scrape. The image is built `FROM scratch` with Debian's static busybox,
+//! since no registry is reachable. Without an engine this test fails; it never skips.
 #![cfg(unix)]
 
 mod support;
 
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
+use support::docker::{
+    BUSYBOX_IMAGE as IMAGE, build_busybox_image, docker, docker_quietly, engine_socket,
+    require_engine,
+};
 use support::exporter::Process;
 use support::{http, promtool};
-
-const IMAGE: &str = "dse-busybox:test";
-
-/// The engine's unix socket, from DOCKER_HOST (default: /var/run/docker.sock).
-fn engine_socket() -> PathBuf {
-    let host = std::env::var("DOCKER_HOST").unwrap_or_default();
-    let path = match host.strip_prefix("unix://") {
-        Some(path) => path.to_string(),
-        None if host.is_empty() => "/var/run/docker.sock".to_string(),
-        None => panic!("these tests need a unix:// DOCKER_HOST, not {host:?}"),
-    };
-    PathBuf::from(path)
-}
-
-/// Runs the docker CLI against the test engine; panics with its stderr on failure.
-fn docker(args: &[&str]) -> String {
-    let output = Command::new("docker")
-        .args(args)
-        .env(
-            "DOCKER_HOST",
-            format!("unix://{}", engine_socket().display()),
-        )
-        .env("DOCKER_BUILDKIT", "0")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run the docker CLI ({e}); tests/run.sh installs it"));
-    assert!(
-        output.status.success(),
-        "docker {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-fn require_engine() {
-    let socket = engine_socket();
-    let reachable = Command::new("docker")
-        .args(["version", "--format", "{{.Server.APIVersion}}"])
-        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        reachable,
-        "no Docker Engine answers at {}: run tests/run.sh, which starts one, or set DOCKER_HOST",
-        socket.display()
-    );
-}
-
-/// Builds the busybox image from scratch (idempotent).
-fn build_image() {
-    let context = std::env::temp_dir().join(format!("dse-image-{}", std::process::id()));
-    std::fs::create_dir_all(&context).unwrap();
-    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("busybox-static installed (tests/run.sh installs it)");
-    std::fs::copy(busybox, context.join("busybox")).unwrap();
-    std::fs::write(
-        context.join("Dockerfile"),
-        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
-    )
-    .unwrap();
-    docker(&["build", "-q", "-t", IMAGE, &context.to_string_lossy()]);
-    let _ = std::fs::remove_dir_all(&context);
-}
 
 /// The whole block device under the engine's data root, for blk-throttle: cgroup v1
 /// only counts a container's block I/O while a throttle rule is active on the device.
@@ -130,20 +68,8 @@ impl Drop for Fleet {
         let names: Vec<String> = self.ids.keys().map(|role| self.name(role)).collect();
         let mut args = vec!["rm", "-f"];
         args.extend(names.iter().map(String::as_str));
-        let _ = Command::new("docker")
-            .args(&args)
-            .env(
-                "DOCKER_HOST",
-                format!("unix://{}", engine_socket().display()),
-            )
-            .output();
-        let _ = Command::new("docker")
-            .args(["network", "rm", &self.name("net")])
-            .env(
-                "DOCKER_HOST",
-                format!("unix://{}", engine_socket().display()),
-            )
-            .output();
+        docker_quietly(&args);
+        docker_quietly(&["network", "rm", &self.name("net")]);
     }
 }
 
@@ -328,7 +254,7 @@ fn rss_kib(pid: u32) -> u64 {
 #[tokio::test]
 async fn a_real_engine_scrape_matches_the_engines_own_stats() {
     require_engine();
-    build_image();
+    build_busybox_image();
     let fleet = start_fleet();
     wait_for_activity(&fleet).await;
 

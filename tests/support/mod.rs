@@ -4,6 +4,8 @@
 //! Each test binary uses a different part, hence the allowance below.
 #![allow(dead_code)]
 
+#[cfg(unix)]
+pub mod docker;
 pub mod exporter;
 pub mod fake_engine;
 pub mod http;

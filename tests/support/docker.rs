@@ -1,0 +1,145 @@
+//! The real Docker Engine the tests run against (found through `DOCKER_HOST`; tests/run.sh
+//! starts an isolated one), driven through the docker CLI, and the images the tests build
+//! themselves since no registry can be reached.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// Busybox on an empty base, from Debian's static busybox.
+pub const BUSYBOX_IMAGE: &str = "dse-busybox:test";
+/// The Dockerfile's runtime stage around the host-built static binary.
+pub const EXPORTER_IMAGE: &str = "dse-exporter:test";
+
+/// The engine's unix socket, from DOCKER_HOST (default: /var/run/docker.sock).
+pub fn engine_socket() -> PathBuf {
+    let host = std::env::var("DOCKER_HOST").unwrap_or_default();
+    let path = match host.strip_prefix("unix://") {
+        Some(path) => path.to_string(),
+        None if host.is_empty() => "/var/run/docker.sock".to_string(),
+        None => panic!("these tests need a unix:// DOCKER_HOST, not {host:?}"),
+    };
+    PathBuf::from(path)
+}
+
+/// The docker CLI: Debian's (docker.io), whose `docker build` can use the engine's
+/// BuildKit without the buildx plugin; any other as a fallback.
+fn cli() -> Command {
+    let program = if Path::new("/usr/bin/docker").exists() {
+        "/usr/bin/docker"
+    } else {
+        "docker"
+    };
+    let mut command = Command::new(program);
+    command.env(
+        "DOCKER_HOST",
+        format!("unix://{}", engine_socket().display()),
+    );
+    command
+}
+
+/// Runs `docker args` with extra environment; panics with its stderr on failure.
+pub fn docker_with(args: &[&str], env: &[(&str, &str)]) -> String {
+    let output = cli()
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the docker CLI ({e}); tests/run.sh installs it"));
+    assert!(
+        output.status.success(),
+        "docker {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// Runs `docker args`; panics with its stderr on failure.
+pub fn docker(args: &[&str]) -> String {
+    docker_with(args, &[])
+}
+
+/// Runs `docker args`, ignoring the outcome (for cleaning up).
+pub fn docker_quietly(args: &[&str]) {
+    let _ = cli().args(args).output();
+}
+
+/// Panics unless an engine answers.
+pub fn require_engine() {
+    let reachable = cli()
+        .args(["version", "--format", "{{.Server.APIVersion}}"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        reachable,
+        "no Docker Engine answers at {}: run tests/run.sh, which starts one, or set DOCKER_HOST",
+        engine_socket().display()
+    );
+}
+
+/// The group owning the engine socket: what the exporter's container needs to read it.
+pub fn socket_group() -> String {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(engine_socket())
+        .expect("the engine socket")
+        .gid()
+        .to_string()
+}
+
+/// Builds [`BUSYBOX_IMAGE`] (once per test program).
+pub fn build_busybox_image() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let context = std::env::temp_dir().join(format!("dse-busybox-{}", std::process::id()));
+        std::fs::create_dir_all(&context).unwrap();
+        let busybox = ["/bin/busybox", "/usr/bin/busybox"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("busybox-static installed (tests/run.sh installs it)");
+        std::fs::copy(busybox, context.join("busybox")).unwrap();
+        std::fs::write(
+            context.join("Dockerfile"),
+            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
+        )
+        .unwrap();
+        // The classic builder: BuildKit's RUN wants a bridge network the test engine lacks.
+        docker_with(
+            &["build", "-q", "-t", BUSYBOX_IMAGE, &context.to_string_lossy()],
+            &[("DOCKER_BUILDKIT", "0")],
+        );
+        let _ = std::fs::remove_dir_all(&context);
+    });
+}
+
+/// The static binary the Dockerfile's `prebuilt` stage takes (tests/run.sh builds it).
+pub fn static_binary() -> PathBuf {
+    let binary = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/x86_64-unknown-linux-musl/release/docker-stats-exporter");
+    assert!(
+        binary.exists(),
+        "{} is missing: run tests/run.sh, which builds it (cargo build --release --target x86_64-unknown-linux-musl)",
+        binary.display()
+    );
+    binary
+}
+
+/// Builds [`EXPORTER_IMAGE`] from the repository's own Dockerfile, taking the host-built
+/// static binary (`--build-arg BINARY=prebuilt`), once per test program.
+pub fn build_exporter_image() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        static_binary();
+        docker_with(
+            &[
+                "build",
+                "-q",
+                "--build-arg",
+                "BINARY=prebuilt",
+                "-t",
+                EXPORTER_IMAGE,
+                env!("CARGO_MANIFEST_DIR"),
+            ],
+            &[("DOCKER_BUILDKIT", "1")],
+        );
+    });
+}
