@@ -7,11 +7,15 @@
 //! cargo run --example scripted_engine -- /tmp/engine.sock linux &
 //! DOCKER_HOST=unix:///tmp/engine.sock cargo run --release
 //! ```
+//!
+//! A third argument N serves N identical running containers instead, each answering its
+//! stats after 2 ms, for load and profiling runs.
 
 #[path = "../tests/support/fake_engine.rs"]
 mod fake_engine;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
 
@@ -32,18 +36,43 @@ fn fleet(os: &str) -> Vec<FakeContainer> {
     }
 }
 
+fn many(os: &str, n: usize) -> Vec<FakeContainer> {
+    let file = if os == "windows" {
+        "windows.json"
+    } else {
+        "linux-cgroup-v1-network.json"
+    };
+    let record = fixture(file);
+    (0..n)
+        .map(|i| {
+            FakeContainer::running(
+                &format!("service-{i}"),
+                Reply::delayed(Duration::from_millis(2), &record),
+            )
+        })
+        .collect()
+}
+
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
     let (Some(address), Some(os)) = (args.next(), args.next()) else {
-        eprintln!("usage: scripted_engine <socket path or pipe name> <linux|windows>");
+        eprintln!("usage: scripted_engine <socket path or pipe name> <linux|windows> [containers]");
         std::process::exit(2);
     };
     if os != "linux" && os != "windows" {
         eprintln!("the OS type must be linux or windows, not {os:?}");
         std::process::exit(2);
     }
-    let _engine = FakeEngine::start_as(&PathBuf::from(&address), &os, "1.47", fleet(&os));
+    let containers = match args.next().map(|n| n.parse::<usize>()) {
+        None => fleet(&os),
+        Some(Ok(n)) => many(&os, n),
+        Some(Err(e)) => {
+            eprintln!("the container count: {e}");
+            std::process::exit(2);
+        }
+    };
+    let _engine = FakeEngine::start_as(&PathBuf::from(&address), &os, "1.47", containers);
     println!("scripted {os} engine serving on {address}");
     let _ = tokio::signal::ctrl_c().await;
 }

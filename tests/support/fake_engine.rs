@@ -1,8 +1,8 @@
 //! A scripted Docker Engine on a unix socket (or, on Windows, a named pipe), for what a
 //! real engine cannot be made to do on demand: hang, answer garbage, lose a container
-//! mid-scrape, be down then up, run Windows containers. It speaks just enough HTTP/1.1 (one
-//! request per connection, `Connection: close`), records every request, and counts
-//! requests whose client hung up before an answer came.
+//! mid-scrape, be down then up, run Windows containers. It speaks just enough HTTP/1.1
+//! (keep-alive as the real engine does; these requests have no body), records every
+//! request, and counts requests whose client hung up before an answer came.
 //!
 //! Shared by the integration tests, the benches and `examples/scripted_engine.rs`, which
 //! include this file by path; each uses a different part of it.
@@ -142,7 +142,8 @@ struct Shared {
     abandoned: AtomicUsize,
 }
 
-/// The running scripted engine. Stops (and removes its socket) when dropped.
+/// The running scripted engine. Stops, closing every connection, (and removes its socket)
+/// when dropped.
 pub struct FakeEngine {
     /// The socket path (on Windows: the pipe name).
     pub socket: PathBuf,
@@ -226,8 +227,11 @@ fn listen(socket: &Path, shared: Arc<Shared>) -> JoinHandle<()> {
     let listener =
         tokio::net::UnixListener::bind(socket).expect("bind the scripted engine's socket");
     tokio::spawn(async move {
+        // Dropping the set (when the engine is stopped) ends every open connection too.
+        let mut connections = tokio::task::JoinSet::new();
         while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve_one(stream, Arc::clone(&shared)));
+            connections.spawn(serve_one(stream, Arc::clone(&shared)));
+            while connections.try_join_next().is_some() {}
         }
     })
 }
@@ -243,6 +247,8 @@ fn listen(pipe: &Path, shared: Arc<Shared>) -> JoinHandle<()> {
         .create(&name)
         .expect("create the scripted engine's pipe");
     tokio::spawn(async move {
+        // Dropping the set (when the engine is stopped) ends every open connection too.
+        let mut connections = tokio::task::JoinSet::new();
         loop {
             if waiting.connect().await.is_err() {
                 continue;
@@ -252,30 +258,53 @@ fn listen(pipe: &Path, shared: Arc<Shared>) -> JoinHandle<()> {
                 Err(_) => return,
             };
             let connected = std::mem::replace(&mut waiting, next);
-            tokio::spawn(serve_one(connected, Arc::clone(&shared)));
+            connections.spawn(serve_one(connected, Arc::clone(&shared)));
+            while connections.try_join_next().is_some() {}
         }
     })
 }
 
+/// One request as read off the connection.
+struct Request {
+    method: String,
+    path: String,
+    /// HTTP/1.1 without `Connection: close`: the connection stays open for the next one.
+    keep_alive: bool,
+}
+
+/// Serves requests on one connection until the client closes it or asks to, keeping it
+/// alive in between as the real engine does.
 async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, shared: Arc<Shared>) {
-    let Some((method, path)) = read_request_line(&mut stream).await else {
-        return;
-    };
-    shared.requests.lock().unwrap().push((method, path.clone()));
-    let route = unversioned(path.split('?').next().unwrap_or(""));
-    let reply = match route {
-        "/_ping" => {
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nApi-Version: {}\r\nOstype: {}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK",
-                shared.api_version, shared.os
-            );
-            let _ = stream.write_all(head.as_bytes()).await;
+    while let Some(request) = read_request(&mut stream).await {
+        shared
+            .requests
+            .lock()
+            .unwrap()
+            .push((request.method.clone(), request.path.clone()));
+        let route = unversioned(request.path.split('?').next().unwrap_or(""));
+        let reply = match route {
+            "/_ping" => Reply::Answer {
+                delay: Duration::ZERO,
+                status: 200,
+                body: "OK".to_string(),
+            },
+            "/version" => Reply::json(version_body(&shared)),
+            "/containers/json" => Reply::json(list_body(&shared)),
+            other => stats_reply(&shared, other),
+        };
+        if !respond(&mut stream, &shared, reply, request.keep_alive).await {
             return;
         }
-        "/version" => Reply::json(version_body(&shared)),
-        "/containers/json" => Reply::json(list_body(&shared)),
-        other => stats_reply(&shared, other),
-    };
+    }
+}
+
+/// Sends `reply`; false when the connection is over.
+async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    shared: &Shared,
+    reply: Reply,
+    keep_alive: bool,
+) -> bool {
     match reply {
         Reply::Answer {
             delay,
@@ -289,19 +318,32 @@ async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, shared: Arc
                 () = tokio::time::sleep(delay) => {}
                 _ = stream.read(&mut probe) => {
                     shared.abandoned.fetch_add(1, Ordering::SeqCst);
-                    return;
+                    return false;
                 }
             }
+            let content_type = if body == "OK" {
+                "text/plain; charset=utf-8"
+            } else {
+                "application/json"
+            };
+            let connection = if keep_alive {
+                ""
+            } else {
+                "Connection: close\r\n"
+            };
             let head = format!(
-                "HTTP/1.1 {status} {}\r\nApi-Version: {}\r\nOstype: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 {status} {}\r\nApi-Version: {}\r\nOstype: {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{connection}\r\n",
                 reason(status),
                 shared.api_version,
                 shared.os,
                 body.len()
             );
-            let _ = stream.write_all(head.as_bytes()).await;
-            let _ = stream.write_all(body.as_bytes()).await;
-            let _ = stream.shutdown().await;
+            let answer = [head.as_bytes(), body.as_bytes()].concat();
+            let written = stream.write_all(&answer).await.is_ok();
+            if !keep_alive {
+                let _ = stream.shutdown().await;
+            }
+            written && keep_alive
         }
         Reply::Hang => {
             let mut buf = [0u8; 64];
@@ -312,12 +354,13 @@ async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, shared: Arc
                 }
             }
             shared.abandoned.fetch_add(1, Ordering::SeqCst);
+            false
         }
     }
 }
 
-/// Reads one request head; returns its method and path.
-async fn read_request_line<S: AsyncRead + Unpin>(stream: &mut S) -> Option<(String, String)> {
+/// Reads one request head (these requests have no body).
+async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -327,9 +370,19 @@ async fn read_request_line<S: AsyncRead + Unpin>(stream: &mut S) -> Option<(Stri
         }
         head.extend_from_slice(&buf[..n]);
     }
-    let line = String::from_utf8_lossy(&head).lines().next()?.to_string();
-    let mut words = line.split_whitespace();
-    Some((words.next()?.to_string(), words.next()?.to_string()))
+    let head = String::from_utf8_lossy(&head);
+    let mut lines = head.lines();
+    let mut words = lines.next()?.split_whitespace();
+    let (method, path, version) = (words.next()?, words.next()?, words.next()?);
+    let close = lines.any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("connection:") && l.contains("close")
+    });
+    Some(Request {
+        method: method.to_string(),
+        path: path.to_string(),
+        keep_alive: version == "HTTP/1.1" && !close,
+    })
 }
 
 /// `/v1.41/containers/json` → `/containers/json`.
