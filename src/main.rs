@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     if config.poll_interval_given {
         warn!("POLL_INTERVAL is ignored: metrics are collected on each scrape, nothing polls");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
