@@ -1,0 +1,456 @@
+//! The reproducible scale run behind docs/PERFORMANCE.md: `cargo bench --bench scale`.
+//!
+//! 1. 3 000 scripted containers (the scripted engine in this process, 2 ms per stats
+//!    answer): the exporter binary's CPU time per scrape and its memory, at the default
+//!    MAX_CONCURRENCY and two lower ones; then, at rest, its CPU over 60 idle seconds (the
+//!    target is no tick at all) and RSS.
+//! 3. A real Docker Engine (DOCKER_HOST, or the isolated one tests/engine.sh starts) with
+//!    10, 60 and 150 busybox containers: the engine's floor, i.e. listing plus concurrent
+//!    one-shot stats for every container done by this program itself, against a scrape of
+//!    the exporter; interleaved, each after the engine's stats collector has gone idle.
+//!    Reported: medians, their ratio, exporter CPU per scrape, exporter RSS, engine CPU
+//!    (dockerd + containerd) per floor and per scrape. Then scrape time against
+//!    MAX_CONCURRENCY with 150 containers.
+//!
+//! Prints markdown tables. Needs root (for the engine), Debian's busybox-static and ~10 min.
+
+#[path = "../tests/support/fake_engine.rs"]
+mod fake_engine;
+#[path = "../tests/support/http.rs"]
+mod http;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use docker_stats_exporter::config::DEFAULT_MAX_CONCURRENCY;
+use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
+
+const EXPORTER: &str = env!("CARGO_BIN_EXE_docker-stats-exporter");
+const SCRIPTED_CONTAINERS: usize = 3_000;
+const SCRIPTED_SCRAPES: usize = 20;
+/// The default first, then lower limits: memory against concurrency.
+const SCRIPTED_CONCURRENCY: [usize; 3] = [DEFAULT_MAX_CONCURRENCY, 256, 128];
+/// Concurrency limits tried against the engine's collector tick at 150 containers.
+const TICK_CONCURRENCY: [usize; 4] = [32, 64, 128, DEFAULT_MAX_CONCURRENCY];
+const IDLE: Duration = Duration::from_secs(60);
+const FLEETS: [usize; 3] = [10, 60, 150];
+const ROUNDS: usize = 7;
+/// Long enough for the engine's stats collector to stop after the last request.
+const SETTLE: Duration = Duration::from_millis(2500);
+const BUSYBOX_IMAGE: &str = "dse-busybox:test";
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        println!("## Machine\n\n{}\n", machine());
+        scripted().await;
+        real_engine().await;
+    });
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!("{cores} cores ({cpu}), Linux {}", kernel.trim())
+}
+
+/// Clock ticks per second of /proc/<pid>/stat CPU times.
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// User + system CPU seconds of `pid` so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks: f64 = [11, 12] // utime, stime (fields 14 and 15 of the whole line)
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|v| v.parse::<f64>().ok()))
+        .sum();
+    ticks / clock_ticks()
+}
+
+/// (VmRSS, VmHWM) of `pid` in KiB.
+fn memory_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Processes of the engine (dockerd and its containerd).
+fn engine_pids() -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            matches!(comm.trim(), "dockerd" | "containerd")
+        })
+        .collect()
+}
+
+fn engine_cpu_seconds(pids: &[u32]) -> f64 {
+    pids.iter().map(|&pid| cpu_seconds(pid)).sum()
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// The exporter binary, collecting from `env`'s engine, on an ephemeral loopback port.
+struct Exporter {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Exporter {
+    fn start(env: &[(&str, &str)]) -> Exporter {
+        let mut child = Command::new(EXPORTER)
+            .env_remove("DOCKER_HOST")
+            .env("EXPORTER_ADDRESS", "127.0.0.1")
+            .env("EXPORTER_PORT", "0")
+            .env("CACHE_TTL", "0")
+            // The runs with a limit far below the fleet take several collector ticks.
+            .env("SCRAPE_TIMEOUT", "30")
+            .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the exporter");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let _ = tx.send(rest.split(',').next().unwrap_or("").to_string());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the exporter's listening line")
+            .parse()
+            .unwrap();
+        Exporter { child, addr }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    async fn scrape(&self) -> Duration {
+        let started = Instant::now();
+        let response = http::get(self.addr, "/metrics").await.expect("scrape");
+        assert_eq!(response.status, 200);
+        started.elapsed()
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn scripted() {
+    let socket = std::env::temp_dir().join(format!("dse-scale-{}.sock", std::process::id()));
+    let record = fixture("linux-cgroup-v1-network.json");
+    let fleet = (0..SCRIPTED_CONTAINERS)
+        .map(|i| {
+            FakeContainer::running(
+                &format!("service-{i}"),
+                Reply::delayed(Duration::from_millis(2), &record),
+            )
+        })
+        .collect();
+    let _engine = FakeEngine::start(&socket, fleet);
+    let socket_text = socket.to_string_lossy().into_owned();
+    let mut idle = None;
+
+    println!("## {SCRIPTED_CONTAINERS} scripted containers, 2 ms per stats answer\n");
+    println!(
+        "Means over {SCRIPTED_SCRAPES} scrapes after 2 warm-up scrapes; CPU is user + system time of the exporter process.\n"
+    );
+    println!(
+        "| MAX_CONCURRENCY | scrape wall time (median) | exporter CPU / scrape | exporter RSS before | exporter peak RSS |"
+    );
+    println!("|---|---|---|---|---|");
+    for concurrency in SCRIPTED_CONCURRENCY {
+        let limit = concurrency.to_string();
+        let exporter = Exporter::start(&[
+            ("DOCKER_SOCKET_PATH", &socket_text),
+            ("MAX_CONCURRENCY", &limit),
+        ]);
+        let pid = exporter.pid();
+        let (rss_started, _) = memory_kib(pid);
+        for _ in 0..2 {
+            exporter.scrape().await;
+        }
+        let cpu_before = cpu_seconds(pid);
+        let mut walls = Vec::new();
+        for _ in 0..SCRIPTED_SCRAPES {
+            walls.push(exporter.scrape().await.as_secs_f64());
+        }
+        let cpu_per_scrape = (cpu_seconds(pid) - cpu_before) / SCRIPTED_SCRAPES as f64;
+        let (_, hwm) = memory_kib(pid);
+        println!(
+            "| {concurrency} | {:.1} ms | {:.1} ms | {:.1} MiB | {:.1} MiB |",
+            median(&mut walls) * 1e3,
+            cpu_per_scrape * 1e3,
+            rss_started as f64 / 1024.0,
+            hwm as f64 / 1024.0
+        );
+        if concurrency == DEFAULT_MAX_CONCURRENCY {
+            let cpu_before = cpu_seconds(pid);
+            tokio::time::sleep(IDLE).await;
+            let idle_cpu = cpu_seconds(pid) - cpu_before;
+            let (rss, _) = memory_kib(pid);
+            idle = Some((idle_cpu, rss));
+        }
+    }
+    if let Some((idle_cpu, rss)) = idle {
+        println!(
+            "\nAt rest, after those scrapes (MAX_CONCURRENCY {DEFAULT_MAX_CONCURRENCY}): {:.0} clock ticks ({:.3} s) of CPU in {} idle seconds; RSS {:.1} MiB.\n",
+            idle_cpu * clock_ticks(),
+            idle_cpu,
+            IDLE.as_secs(),
+            rss as f64 / 1024.0
+        );
+    }
+}
+
+fn docker(args: &[&str]) -> String {
+    let output = Command::new(if Path::new("/usr/bin/docker").exists() {
+        "/usr/bin/docker"
+    } else {
+        "docker"
+    })
+    .args(args)
+    .env("DOCKER_BUILDKIT", "0")
+    .output()
+    .expect("the docker CLI");
+    assert!(
+        output.status.success(),
+        "docker {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// DOCKER_HOST's socket; starts the isolated test engine when DOCKER_HOST is unset.
+fn engine_socket() -> PathBuf {
+    if std::env::var_os("DOCKER_HOST").is_none() {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/engine.sh");
+        let output = Command::new(script)
+            .arg("start")
+            .output()
+            .expect("tests/engine.sh");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // SAFETY: single-threaded here apart from the runtime's idle workers, which do not
+        // read the environment.
+        unsafe {
+            std::env::set_var(
+                "DOCKER_HOST",
+                String::from_utf8_lossy(&output.stdout).trim(),
+            )
+        };
+    }
+    let host = std::env::var("DOCKER_HOST").unwrap();
+    PathBuf::from(host.strip_prefix("unix://").expect("a unix:// DOCKER_HOST"))
+}
+
+fn ensure_busybox_image() {
+    if docker(&["images", "-q", BUSYBOX_IMAGE]).is_empty() {
+        let context = std::env::temp_dir().join(format!("dse-scale-image-{}", std::process::id()));
+        std::fs::create_dir_all(&context).unwrap();
+        std::fs::copy("/bin/busybox", context.join("busybox")).expect("busybox-static");
+        std::fs::write(
+            context.join("Dockerfile"),
+            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
+        )
+        .unwrap();
+        docker(&[
+            "build",
+            "-q",
+            "-t",
+            BUSYBOX_IMAGE,
+            &context.to_string_lossy(),
+        ]);
+    }
+}
+
+/// Runs containers `dse-perf-1` … `dse-perf-<n>` (adding what is missing).
+fn ensure_fleet(n: usize) {
+    let running = docker(&["ps", "-q", "--filter", "name=dse-perf-"])
+        .lines()
+        .count();
+    for i in running + 1..=n {
+        docker(&[
+            "run",
+            "-d",
+            "--name",
+            &format!("dse-perf-{i}"),
+            "--network",
+            "none",
+            BUSYBOX_IMAGE,
+            "sleep",
+            "86400",
+        ]);
+    }
+}
+
+fn remove_fleet() {
+    let ids = docker(&["ps", "-aq", "--filter", "name=dse-perf-"]);
+    let ids: Vec<&str> = ids.lines().collect();
+    if !ids.is_empty() {
+        let mut args = vec!["rm", "-f"];
+        args.extend(ids);
+        docker(&args);
+    }
+}
+
+/// The floor: what any client must wait for. List, then one-shot stats for every running
+/// container, all at once, over plain HTTP/1.0 on the socket.
+async fn floor(socket: &Path) -> Duration {
+    let started = Instant::now();
+    let list = http::unix_get(socket, "/containers/json")
+        .await
+        .expect("list");
+    let containers: Vec<serde_json::Value> = serde_json::from_str(&list.body).unwrap();
+    let stats = containers.iter().map(|c| {
+        let path = format!(
+            "/containers/{}/stats?stream=false&one-shot=true",
+            c["Id"].as_str().unwrap()
+        );
+        async move { http::unix_get(socket, &path).await.expect("stats") }
+    });
+    let answers = futures::future::join_all(stats).await;
+    assert!(answers.iter().all(|a| a.status == 200));
+    started.elapsed()
+}
+
+async fn real_engine() {
+    let socket = engine_socket();
+    ensure_busybox_image();
+    remove_fleet();
+    let engine = engine_pids();
+    println!("## A real Docker Engine: floor against exporter\n");
+    println!(
+        "{}\n",
+        docker(&[
+            "version",
+            "--format",
+            "Docker Engine {{.Server.Version}} (API {{.Server.APIVersion}}), {{.Server.Os}}"
+        ])
+    );
+    println!(
+        "Medians of {ROUNDS} interleaved rounds; before each measurement the engine's stats collector is left {:.1} s to go idle.\n",
+        SETTLE.as_secs_f64()
+    );
+    println!(
+        "| containers | floor | exporter scrape | ratio | exporter CPU / scrape | exporter RSS | engine CPU / floor | engine CPU / scrape |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for n in FLEETS {
+        ensure_fleet(n);
+        let socket_text = socket.to_string_lossy().into_owned();
+        let exporter = Exporter::start(&[("DOCKER_SOCKET_PATH", &socket_text)]);
+        tokio::time::sleep(SETTLE).await;
+        exporter.scrape().await; // warm: the first scrape connects and negotiates.
+        let (mut floors, mut scrapes) = (Vec::new(), Vec::new());
+        let (mut engine_floor, mut engine_scrape, mut exporter_cpu) = (0.0, 0.0, 0.0);
+        for _ in 0..ROUNDS {
+            tokio::time::sleep(SETTLE).await;
+            let e0 = engine_cpu_seconds(&engine);
+            floors.push(floor(&socket).await.as_secs_f64());
+            engine_floor += engine_cpu_seconds(&engine) - e0;
+
+            tokio::time::sleep(SETTLE).await;
+            let (e0, x0) = (engine_cpu_seconds(&engine), cpu_seconds(exporter.pid()));
+            scrapes.push(exporter.scrape().await.as_secs_f64());
+            engine_scrape += engine_cpu_seconds(&engine) - e0;
+            exporter_cpu += cpu_seconds(exporter.pid()) - x0;
+        }
+        let (floor, scrape) = (median(&mut floors), median(&mut scrapes));
+        let (rss, _) = memory_kib(exporter.pid());
+        let per = |total: f64| total / ROUNDS as f64 * 1e3;
+        println!(
+            "| {n} | {:.2} s | {:.2} s | {:.2}× | {:.1} ms | {:.1} MiB | {:.0} ms | {:.0} ms |",
+            floor,
+            scrape,
+            scrape / floor,
+            per(exporter_cpu),
+            rss as f64 / 1024.0,
+            per(engine_floor),
+            per(engine_scrape),
+        );
+    }
+    tick_multiplication(&socket).await;
+    remove_fleet();
+}
+
+/// Scrape time against MAX_CONCURRENCY with the largest fleet: every container beyond the
+/// limit waits for another collector tick.
+async fn tick_multiplication(socket: &Path) {
+    let n = FLEETS[FLEETS.len() - 1];
+    println!("\n## MAX_CONCURRENCY against the engine's collector tick, {n} containers\n");
+    println!("| MAX_CONCURRENCY | exporter scrape (median of 3) |\n|---|---|");
+    let socket_text = socket.to_string_lossy().into_owned();
+    for concurrency in TICK_CONCURRENCY {
+        let limit = concurrency.to_string();
+        let exporter = Exporter::start(&[
+            ("DOCKER_SOCKET_PATH", &socket_text),
+            ("MAX_CONCURRENCY", &limit),
+        ]);
+        let mut scrapes = Vec::new();
+        for _ in 0..3 {
+            tokio::time::sleep(SETTLE).await;
+            scrapes.push(exporter.scrape().await.as_secs_f64());
+        }
+        println!("| {concurrency} | {:.2} s |", median(&mut scrapes));
+    }
+    println!();
+}
