@@ -387,8 +387,10 @@ async fn real_engine() {
         ])
     );
     println!(
-        "Medians of {ROUNDS} interleaved rounds; before each measurement the engine's stats collector is left {:.1} s to go idle.\n",
-        SETTLE.as_secs_f64()
+        "Medians of {ROUNDS} interleaved rounds; before each measurement the engine's stats collector is left {:.1} s to go idle. CPU times are means over the rounds of /proc clock ticks ({:.0} ms each), so the resolution is {:.1} ms.\n",
+        SETTLE.as_secs_f64(),
+        1e3 / clock_ticks(),
+        1e3 / clock_ticks() / ROUNDS as f64
     );
     println!(
         "| containers | floor | exporter scrape | ratio | exporter CPU / scrape | exporter RSS | engine CPU / floor | engine CPU / scrape |"
