@@ -14,6 +14,8 @@
 //!
 //! Prints markdown tables. Needs root (for the engine), Debian's busybox-static and ~10 min.
 
+#[path = "../tests/support/docker.rs"]
+mod docker;
 #[path = "../tests/support/fake_engine.rs"]
 mod fake_engine;
 #[path = "../tests/support/http.rs"]
@@ -24,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use docker::docker;
 use docker_stats_exporter::config::DEFAULT_MAX_CONCURRENCY;
 use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
 
@@ -39,7 +42,6 @@ const FLEETS: [usize; 3] = [10, 60, 150];
 const ROUNDS: usize = 7;
 /// Long enough for the engine's stats collector to stop after the last request.
 const SETTLE: Duration = Duration::from_millis(2500);
-const BUSYBOX_IMAGE: &str = "dse-busybox:test";
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -257,27 +259,8 @@ async fn scripted() {
     }
 }
 
-fn docker(args: &[&str]) -> String {
-    let output = Command::new(if Path::new("/usr/bin/docker").exists() {
-        "/usr/bin/docker"
-    } else {
-        "docker"
-    })
-    .args(args)
-    .env("DOCKER_BUILDKIT", "0")
-    .output()
-    .expect("the docker CLI");
-    assert!(
-        output.status.success(),
-        "docker {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-/// DOCKER_HOST's socket; starts the isolated test engine when DOCKER_HOST is unset.
-fn engine_socket() -> PathBuf {
+/// Points DOCKER_HOST at the isolated test engine, started here, unless it is set.
+fn use_engine() -> PathBuf {
     if std::env::var_os("DOCKER_HOST").is_none() {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/engine.sh");
         let output = Command::new(script)
@@ -289,8 +272,7 @@ fn engine_socket() -> PathBuf {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        // SAFETY: single-threaded here apart from the runtime's idle workers, which do not
-        // read the environment.
+        // SAFETY: the runtime's worker threads do not read the environment.
         unsafe {
             std::env::set_var(
                 "DOCKER_HOST",
@@ -298,28 +280,8 @@ fn engine_socket() -> PathBuf {
             )
         };
     }
-    let host = std::env::var("DOCKER_HOST").unwrap();
-    PathBuf::from(host.strip_prefix("unix://").expect("a unix:// DOCKER_HOST"))
-}
-
-fn ensure_busybox_image() {
-    if docker(&["images", "-q", BUSYBOX_IMAGE]).is_empty() {
-        let context = std::env::temp_dir().join(format!("dse-scale-image-{}", std::process::id()));
-        std::fs::create_dir_all(&context).unwrap();
-        std::fs::copy("/bin/busybox", context.join("busybox")).expect("busybox-static");
-        std::fs::write(
-            context.join("Dockerfile"),
-            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
-        )
-        .unwrap();
-        docker(&[
-            "build",
-            "-q",
-            "-t",
-            BUSYBOX_IMAGE,
-            &context.to_string_lossy(),
-        ]);
-    }
+    docker::require_engine();
+    docker::engine_socket()
 }
 
 /// Runs containers `dse-perf-1` … `dse-perf-<n>` (adding what is missing).
@@ -335,7 +297,7 @@ fn ensure_fleet(n: usize) {
             &format!("dse-perf-{i}"),
             "--network",
             "none",
-            BUSYBOX_IMAGE,
+            docker::BUSYBOX_IMAGE,
             "sleep",
             "86400",
         ]);
@@ -373,8 +335,8 @@ async fn floor(socket: &Path) -> Duration {
 }
 
 async fn real_engine() {
-    let socket = engine_socket();
-    ensure_busybox_image();
+    let socket = use_engine();
+    docker::build_busybox_image();
     remove_fleet();
     let engine = engine_pids();
     println!("## A real Docker Engine: floor against exporter\n");

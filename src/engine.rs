@@ -8,9 +8,9 @@
 //! `/version` and `/_ping` go out unversioned (every engine answers them), everything else
 //! carries the version negotiated from the last `/version` answer: the engine's newest,
 //! capped at the newest the exporter's models know, so a future engine's changed shapes
-//! cannot reach the decoder. The bollard client is created lazily and kept: its unix
-//! transport refuses to be created while the socket file is missing, and an engine that is
-//! down at start must not leave the exporter without a client once it comes up.
+//! cannot reach the decoder. The bollard client is created on first use and kept; creating
+//! it may fail (a transport bollard cannot build), in which case the next request tries
+//! again, so an engine that is down at start never leaves the exporter without a client.
 
 use std::fmt;
 use std::path::PathBuf;

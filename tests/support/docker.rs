@@ -1,6 +1,8 @@
 //! The real Docker Engine the tests run against (found through `DOCKER_HOST`; tests/run.sh
 //! starts an isolated one), driven through the docker CLI, and the images the tests build
-//! themselves since no registry can be reached.
+//! themselves since no registry can be reached. Also included by path by benches/scale.rs;
+//! each user takes a different part.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
