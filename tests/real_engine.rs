@@ -168,10 +168,7 @@ fn unix_now() -> f64 {
 
 /// `family{…id="<id>"…} value` → value.
 fn series(body: &str, family: &str, id: &str) -> Option<f64> {
-    let needle = format!("id=\"{id}\"");
-    body.lines()
-        .find(|l| l.starts_with(&format!("{family}{{")) && l.contains(&needle))
-        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+    support::exposition::value(body, family, &format!("id=\"{id}\""))
 }
 
 fn single(body: &str, line_start: &str) -> f64 {

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use support::exporter::{InProcess, config_for};
+use support::exposition::value;
 use support::fake_engine::{FakeContainer, FakeEngine, Reply, fake_id, fixture};
 use support::http::{self, Response};
 use support::promtool;
@@ -53,15 +54,6 @@ async fn scrape(addr: SocketAddr) -> Response {
     let response = http::get(addr, "/metrics").await.expect("scrape");
     assert_eq!(response.status, 200, "{}", response.body);
     response
-}
-
-/// The value of the series `name{…label="value"…}` whose labels include `needle`, if any.
-fn value(body: &str, name: &str, needle: &str) -> Option<f64> {
-    body.lines()
-        .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
-        .find(|l| l.contains(needle))
-        .and_then(|l| l.rsplit(' ').next())
-        .map(|v| v.parse().expect("a number"))
 }
 
 fn errors(body: &str, kind: &str) -> f64 {

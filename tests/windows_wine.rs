@@ -67,10 +67,7 @@ async fn start_engine(dir: &std::path::Path) -> Child {
 }
 
 fn series(body: &str, family: &str, container: &str) -> Option<f64> {
-    let needle = format!("name=\"{container}\"");
-    body.lines()
-        .find(|l| l.starts_with(&format!("{family}{{")) && l.contains(&needle))
-        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+    support::exposition::value(body, family, &format!("name=\"{container}\""))
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 #[cfg(unix)]
 pub mod docker;
 pub mod exporter;
+pub mod exposition;
 pub mod fake_engine;
 pub mod http;
 pub mod promtool;
