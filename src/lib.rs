@@ -14,6 +14,7 @@ pub mod exporter;
 pub mod health_check;
 pub mod metrics;
 pub mod platform;
+pub mod process_metrics;
 pub mod scrape_errors;
 pub mod scrape_request;
 pub mod server;
