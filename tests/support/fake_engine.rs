@@ -1,22 +1,30 @@
 //! A scripted Docker Engine on a unix socket (or, on Windows, a named pipe), for what a
 //! real engine cannot be made to do on demand: hang, answer garbage, lose a container
-//! mid-scrape, be down then up, run Windows containers. It speaks just enough HTTP/1.1
-//! (keep-alive as the real engine does; these requests have no body), records every
-//! request, and counts requests whose client hung up before an answer came.
+//! mid-scrape, be down then up, run Windows containers or other API versions, flood its
+//! events buffer. It answers `/_ping`, `/version`, `/info`, `/events` (a window of its
+//! last 256 events, as dockerd keeps them), the container list, stats and inspect,
+//! records every request, and counts requests whose client hung up before an answer came.
+//!
+//! On the wire it answers as dockerd (Go's net/http) does: keep-alive; dockerd's headers;
+//! a body of up to 2 KiB with `Content-Length` in the same write as the head; a larger
+//! body chunked, the head in its own write and each chunk in another; events streamed as
+//! one chunk each. A scripted engine that answered more cheaply would flatter the
+//! exporter's CPU figures.
 //!
 //! Shared by the integration tests, the benches and `examples/scripted_engine.rs`, which
 //! include this file by path; each uses a different part of it.
 #![allow(dead_code)]
 
+use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::task::JoinHandle;
 
-/// How the engine answers one container's stats request.
+/// How the engine answers one request about a container (stats or inspect).
 #[derive(Debug, Clone)]
 pub enum Reply {
     /// This status and body, after this delay.
@@ -61,7 +69,14 @@ pub struct FakeContainer {
     pub name: String,
     pub image: String,
     pub state: String,
+    /// The listing's `Status` text, e.g. `Up 2 hours (healthy)`.
+    pub status: String,
+    pub labels: BTreeMap<String, String>,
+    /// The listing's `Health.Status`, sent only by engines of API 1.52 and later.
+    pub health: Option<String>,
     pub stats: Reply,
+    /// `None`: an inspect answer made from the fields above (see [`FakeContainer::inspect_json`]).
+    pub inspect: Option<Reply>,
 }
 
 impl FakeContainer {
@@ -72,16 +87,106 @@ impl FakeContainer {
             name: name.to_string(),
             image: format!("example/{name}:1.0"),
             state: "running".to_string(),
+            status: "Up 2 hours".to_string(),
+            labels: BTreeMap::new(),
+            health: None,
             stats,
+            inspect: None,
         }
     }
 
     /// A container in `state` (e.g. `exited`), whose stats are never asked for.
     pub fn in_state(name: &str, state: &str) -> FakeContainer {
+        let status = match state {
+            "exited" => "Exited (0) 30 minutes ago".to_string(),
+            "created" => "Created".to_string(),
+            "paused" => "Up 2 hours (Paused)".to_string(),
+            other => other.to_string(),
+        };
         FakeContainer {
             state: state.to_string(),
+            status,
             ..FakeContainer::running(name, Reply::status(500, "stats of a stopped container"))
         }
+    }
+
+    /// The same container with these Docker labels.
+    pub fn with_labels(mut self, labels: &[(&str, &str)]) -> FakeContainer {
+        self.labels
+            .extend(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        self
+    }
+
+    /// The same container with a health check in `health` (`healthy`, `unhealthy`,
+    /// `starting`), shown as every engine shows it in the `Status` text, and as `Health`
+    /// by engines of API 1.52 and later.
+    pub fn with_health(mut self, health: &str) -> FakeContainer {
+        let shown = match health {
+            "starting" => "health: starting",
+            other => other,
+        };
+        self.status = format!("{} ({shown})", self.status);
+        self.health = Some(health.to_string());
+        self
+    }
+
+    /// The same container answering inspect with [`FakeContainer::inspect_json`] changed
+    /// by `change`.
+    pub fn with_inspect(mut self, change: impl FnOnce(&mut serde_json::Value)) -> FakeContainer {
+        let mut json = self.inspect_json();
+        change(&mut json);
+        self.inspect = Some(Reply::json(format!("{json}\n")));
+        self
+    }
+
+    /// An inspect answer as Docker 20.10 gives it, trimmed to what matters here, made from
+    /// the container's fields: started two hours before 2026-11-25T12:00:00Z, stopped half
+    /// an hour before it when not running, no limits, and a secret in its environment
+    /// that must never reach the exporter's output.
+    pub fn inspect_json(&self) -> serde_json::Value {
+        let never = "0001-01-01T00:00:00Z";
+        let (started, finished) = match self.state.as_str() {
+            "created" => (never, never),
+            "running" | "paused" | "restarting" => ("2026-11-25T10:00:00.123456789Z", never),
+            _ => ("2026-11-25T10:00:00.123456789Z", "2026-11-25T11:30:00.5Z"),
+        };
+        serde_json::json!({
+            "Id": self.id,
+            "Created": "2026-11-25T09:59:59.000000001Z",
+            "Path": "sh",
+            "Args": ["-c", "sleep 3600"],
+            "State": {
+                "Status": self.state,
+                "Running": self.state == "running",
+                "Paused": self.state == "paused",
+                "Restarting": self.state == "restarting",
+                "OOMKilled": false,
+                "Dead": self.state == "dead",
+                "Pid": if self.state == "running" { 4242 } else { 0 },
+                "ExitCode": 0,
+                "Error": "",
+                "StartedAt": started,
+                "FinishedAt": finished,
+            },
+            "Image": format!("sha256:{}", fake_id(&self.image)),
+            "Name": format!("/{}", self.name),
+            "RestartCount": 0,
+            "HostConfig": {
+                "CpuShares": 0,
+                "Memory": 0,
+                "NanoCpus": 0,
+                "CpuPeriod": 0,
+                "CpuQuota": 0,
+                "MemoryReservation": 0,
+                "PidsLimit": null,
+                "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
+            },
+            "Config": {
+                "Image": self.image,
+                "Env": ["PATH=/bin", "DATABASE_PASSWORD=hunter2-never-exported"],
+                "Labels": self.labels,
+            },
+        })
     }
 }
 
@@ -112,9 +217,12 @@ macro_rules! fixture_entry {
 const FIXTURES: &[(&str, &str)] = &[
     fixture_entry!("linux-api-1.52-os-type.json"),
     fixture_entry!("linux-cgroup-v1-blkio.json"),
+    fixture_entry!("linux-cgroup-v1-limited.json"),
     fixture_entry!("linux-cgroup-v1-network.json"),
     fixture_entry!("linux-cgroup-v1-no-network.json"),
+    fixture_entry!("linux-cgroup-v1-swap-failcnt.json"),
     fixture_entry!("linux-cgroup-v2-blkio-null.json"),
+    fixture_entry!("linux-cgroup-v2-inactive-above-usage.json"),
     fixture_entry!("linux-cgroup-v2.json"),
     fixture_entry!("linux-stopped-zeroed.json"),
     fixture_entry!("missing-fields.json"),
@@ -134,10 +242,17 @@ pub fn fixture(name: &str) -> String {
     format!("{value}\n")
 }
 
+/// How many events dockerd keeps for `since` queries; older ones are dropped.
+pub const EVENT_BUFFER: usize = 256;
+
 struct Shared {
     os: String,
     api_version: String,
     containers: Mutex<Vec<FakeContainer>>,
+    /// The last [`EVENT_BUFFER`] events: (time in ns, JSON).
+    events: Mutex<VecDeque<(u128, String)>>,
+    /// Answer `/events` with an error.
+    events_fail: AtomicBool,
     requests: Mutex<Vec<(String, String)>>,
     abandoned: AtomicUsize,
 }
@@ -169,6 +284,8 @@ impl FakeEngine {
             os: os.to_string(),
             api_version: api_version.to_string(),
             containers: Mutex::new(containers),
+            events: Mutex::new(VecDeque::new()),
+            events_fail: AtomicBool::new(false),
             requests: Mutex::new(Vec::new()),
             abandoned: AtomicUsize::new(0),
         });
@@ -208,6 +325,42 @@ impl FakeEngine {
     /// Replaces the listed containers.
     pub fn set_containers(&self, containers: Vec<FakeContainer>) {
         *self.shared.containers.lock().unwrap() = containers;
+    }
+
+    /// Changes the listed container named `name`.
+    pub fn change_container(&self, name: &str, change: impl FnOnce(&mut FakeContainer)) {
+        let mut containers = self.shared.containers.lock().unwrap();
+        let container = containers
+            .iter_mut()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no scripted container {name}"));
+        change(container);
+    }
+
+    /// Makes `/events` answer 500 (`true`) or work again.
+    pub fn fail_events(&self, fail: bool) {
+        self.shared.events_fail.store(fail, Ordering::SeqCst);
+    }
+
+    /// Records an event of `typ` (`container`, `network`, …) with `action` for the actor
+    /// `id`, happening now, as the engine would.
+    pub fn event(&self, typ: &str, action: &str, id: &str) {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        let json = serde_json::json!({
+            "status": action,
+            "id": id,
+            "Type": typ,
+            "Action": action,
+            "Actor": {"ID": id, "Attributes": {}},
+            "scope": "local",
+            "time": now.as_secs(),
+            "timeNano": now.as_nanos() as u64,
+        });
+        let mut events = self.shared.events.lock().unwrap();
+        events.push_back((now.as_nanos(), json.to_string()));
+        while events.len() > EVENT_BUFFER {
+            events.pop_front();
+        }
     }
 }
 
@@ -281,22 +434,36 @@ async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, shared: Arc
             .lock()
             .unwrap()
             .push((request.method.clone(), request.path.clone()));
-        let route = unversioned(request.path.split('?').next().unwrap_or(""));
-        let reply = match route {
+        let (route, query) = request.path.split_once('?').unwrap_or((&request.path, ""));
+        let route = unversioned(route).to_string();
+        if route == "/events" && !shared.events_fail.load(Ordering::SeqCst) {
+            let events = events_in_window(&shared, query);
+            if !stream_events(&mut stream, &shared, &events, request.keep_alive).await {
+                return;
+            }
+            continue;
+        }
+        let reply = match route.as_str() {
             "/_ping" => Reply::Answer {
                 delay: Duration::ZERO,
                 status: 200,
                 body: "OK".to_string(),
             },
             "/version" => Reply::json(version_body(&shared)),
+            "/info" => Reply::json(info_body(&shared)),
+            "/events" => Reply::status(500, "events are unavailable"),
             "/containers/json" => Reply::json(list_body(&shared)),
-            other => stats_reply(&shared, other),
+            other => container_reply(&shared, other),
         };
         if !respond(&mut stream, &shared, reply, request.keep_alive).await {
             return;
         }
     }
 }
+
+/// Bodies up to this size go out with `Content-Length`, larger ones chunked (Go's
+/// net/http, which dockerd serves with, buffers this much before it must decide).
+const CHUNKING_THRESHOLD: usize = 2048;
 
 /// Sends `reply`; false when the connection is over.
 async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
@@ -326,20 +493,25 @@ async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
             } else {
                 "application/json"
             };
-            let connection = if keep_alive {
-                ""
+            let written = if body.len() <= CHUNKING_THRESHOLD {
+                let framing = format!("Content-Length: {}\r\n", body.len());
+                let head = head(shared, status, content_type, &framing, keep_alive);
+                stream
+                    .write_all(&[head.as_bytes(), body.as_bytes()].concat())
+                    .await
+                    .is_ok()
             } else {
-                "Connection: close\r\n"
+                let head = head(
+                    shared,
+                    status,
+                    content_type,
+                    "Transfer-Encoding: chunked\r\n",
+                    keep_alive,
+                );
+                stream.write_all(head.as_bytes()).await.is_ok()
+                    && write_chunk(stream, body.as_bytes()).await
+                    && stream.write_all(b"0\r\n\r\n").await.is_ok()
             };
-            let head = format!(
-                "HTTP/1.1 {status} {}\r\nApi-Version: {}\r\nOstype: {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{connection}\r\n",
-                reason(status),
-                shared.api_version,
-                shared.os,
-                body.len()
-            );
-            let answer = [head.as_bytes(), body.as_bytes()].concat();
-            let written = stream.write_all(&answer).await.is_ok();
             if !keep_alive {
                 let _ = stream.shutdown().await;
             }
@@ -357,6 +529,83 @@ async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
             false
         }
     }
+}
+
+/// dockerd's answer head: its headers, then `framing` (length or chunking).
+fn head(
+    shared: &Shared,
+    status: u16,
+    content_type: &str,
+    framing: &str,
+    keep_alive: bool,
+) -> String {
+    let connection = if keep_alive {
+        ""
+    } else {
+        "Connection: close\r\n"
+    };
+    format!(
+        "HTTP/1.1 {status} {}\r\nApi-Version: {}\r\nContent-Type: {content_type}\r\nDocker-Experimental: false\r\nOstype: {}\r\nServer: Docker/0.0.0-scripted ({})\r\nDate: Wed, 25 Nov 2026 12:00:00 GMT\r\n{framing}{connection}\r\n",
+        reason(status),
+        shared.api_version,
+        shared.os,
+        shared.os,
+    )
+}
+
+/// One chunk in its own write.
+async fn write_chunk<S: AsyncWrite + Unpin>(stream: &mut S, data: &[u8]) -> bool {
+    let framed = [format!("{:x}\r\n", data.len()).as_bytes(), data, b"\r\n"].concat();
+    stream.write_all(&framed).await.is_ok()
+}
+
+/// The events of a past window, as dockerd streams them: the head flushed first, then one
+/// chunk per event, then the end of the body.
+async fn stream_events<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    shared: &Shared,
+    events: &[String],
+    keep_alive: bool,
+) -> bool {
+    let head = head(
+        shared,
+        200,
+        "application/json",
+        "Transfer-Encoding: chunked\r\n",
+        keep_alive,
+    );
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return false;
+    }
+    for event in events {
+        if !write_chunk(stream, format!("{event}\n").as_bytes()).await {
+            return false;
+        }
+    }
+    stream.write_all(b"0\r\n\r\n").await.is_ok() && keep_alive
+}
+
+/// The kept events whose time lies within the `since`/`until` of `query` (Unix seconds
+/// with an optional fraction, as the engine reads them), oldest first.
+fn events_in_window(shared: &Shared, query: &str) -> Vec<String> {
+    let bound = |name: &str| -> Option<u128> {
+        let value = query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(&format!("{name}=")))?;
+        let (secs, fraction) = value.split_once('.').unwrap_or((value, "0"));
+        let nanos = format!("{fraction:0<9}");
+        Some(secs.parse::<u128>().ok()? * 1_000_000_000 + nanos[..9].parse::<u128>().ok()?)
+    };
+    let (since, until) = (
+        bound("since").unwrap_or(0),
+        bound("until").unwrap_or(u128::MAX),
+    );
+    let events = shared.events.lock().unwrap();
+    events
+        .iter()
+        .filter(|(time, _)| *time >= since && *time <= until)
+        .map(|(_, json)| json.clone())
+        .collect()
 }
 
 /// Reads one request head (these requests have no body).
@@ -409,12 +658,42 @@ fn version_body(shared: &Shared) -> String {
     .to_string()
 }
 
+fn info_body(shared: &Shared) -> String {
+    let mut info = serde_json::json!({
+        "ID": "SCRI:PTED:ENGI:NE00",
+        "Containers": shared.containers.lock().unwrap().len(),
+        "Driver": "overlay2",
+        "NCPU": 4,
+        "MemTotal": 8_346_898_432u64,
+        "KernelVersion": "scripted",
+        "OperatingSystem": "Scripted OS",
+        "OSType": shared.os,
+        "Architecture": "x86_64",
+        "ServerVersion": "0.0.0-scripted",
+        "Name": "scripted-host",
+    });
+    if shared.os == "linux" {
+        info["CgroupDriver"] = "cgroupfs".into();
+        info["CgroupVersion"] = "1".into();
+    }
+    info.to_string()
+}
+
+/// True when the engine speaks API 1.52 or later, whose listing carries `Health`.
+fn lists_health(shared: &Shared) -> bool {
+    let minor = shared
+        .api_version
+        .strip_prefix("1.")
+        .and_then(|m| m.parse::<u32>().ok());
+    minor.is_some_and(|m| m >= 52)
+}
+
 fn list_body(shared: &Shared) -> String {
     let containers = shared.containers.lock().unwrap();
     let list: Vec<serde_json::Value> = containers
         .iter()
         .map(|c| {
-            serde_json::json!({
+            let mut entry = serde_json::json!({
                 "Id": c.id,
                 "Names": [format!("/{}", c.name)],
                 "Image": c.image,
@@ -422,23 +701,36 @@ fn list_body(shared: &Shared) -> String {
                 "Command": "/bin/sh",
                 "Created": 1_700_000_000,
                 "State": c.state,
-                "Status": c.state,
+                "Status": c.status,
                 "Ports": [],
-                "Labels": {},
-            })
+                "Labels": c.labels,
+            });
+            if lists_health(shared) {
+                let status = c.health.as_deref().unwrap_or("none");
+                entry["Health"] = serde_json::json!({"Status": status, "FailingStreak": 0});
+            }
+            entry
         })
         .collect();
-    serde_json::Value::Array(list).to_string()
+    format!("{}\n", serde_json::Value::Array(list))
 }
 
-fn stats_reply(shared: &Shared, route: &str) -> Reply {
-    let id = route
-        .strip_prefix("/containers/")
-        .and_then(|r| r.strip_suffix("/stats"));
+/// Stats (`/containers/{id}/stats`) or inspect (`/containers/{id}/json`) of a container
+/// known by id or name; 404 for any other.
+fn container_reply(shared: &Shared, route: &str) -> Reply {
+    let rest = route.strip_prefix("/containers/").unwrap_or("");
+    let (key, what) = rest.split_once('/').unwrap_or((rest, ""));
     let containers = shared.containers.lock().unwrap();
-    match id.and_then(|id| containers.iter().find(|c| c.id == id || c.name == id)) {
-        Some(container) => container.stats.clone(),
-        None => Reply::status(404, "page not found"),
+    let Some(container) = containers.iter().find(|c| c.id == key || c.name == key) else {
+        return Reply::status(404, &format!("No such container: {key}"));
+    };
+    match what {
+        "stats" => container.stats.clone(),
+        "json" => container
+            .inspect
+            .clone()
+            .unwrap_or_else(|| Reply::json(format!("{}\n", container.inspect_json()))),
+        _ => Reply::status(404, "page not found"),
     }
 }
 
