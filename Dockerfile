@@ -19,7 +19,7 @@ ARG BINARY=compiled
 FROM rust:1-bookworm AS compiled
 RUN rustup target add x86_64-unknown-linux-musl
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY benches ./benches
 RUN cargo build --release --locked --target x86_64-unknown-linux-musl \

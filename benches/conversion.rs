@@ -7,9 +7,11 @@ use std::sync::Arc;
 use bollard::models::ContainerStatsResponse;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use docker_stats_exporter::engine::OsType;
+use docker_stats_exporter::families::Groups;
+use docker_stats_exporter::inspect::InspectFacts;
 use docker_stats_exporter::metrics::{Format, encode};
 use docker_stats_exporter::scrape_errors::ScrapeErrors;
-use docker_stats_exporter::snapshot::{ContainerEntry, Snapshot};
+use docker_stats_exporter::snapshot::{ContainerEntry, EngineFacts, Health, Identity, Snapshot};
 use docker_stats_exporter::stats::{Reading, read_stats};
 
 fn fixture(name: &str) -> String {
@@ -41,18 +43,43 @@ fn snapshot_of(containers: usize) -> Arc<Snapshot> {
     let Reading::Sample(sample) = read_stats(&record, OsType::Linux) else {
         panic!("the fixture is a running container");
     };
+    // Every family has a series: limits with a CPU quota, a health check, Compose labels.
+    let facts = Arc::new(InspectFacts {
+        status: "running".to_string(),
+        started_at: Some(1_794_990_000.25),
+        restart_count: Some(2),
+        oom_killed: Some(false),
+        exit_code: Some(0),
+        memory_limit_bytes: Some(268_435_456),
+        memory_reservation_bytes: Some(0),
+        cpu_quota_micros: Some(50_000),
+        cpu_period_micros: Some(100_000),
+        cpu_shares: Some(1024),
+        ..InspectFacts::default()
+    });
     let entries = (0..containers)
         .map(|i| ContainerEntry {
             name: format!("service-{i}"),
             image: format!("registry.example/team/service-{}:1.{}", i % 40, i % 7),
             id: format!("{i:064x}"),
+            image_id: format!("sha256:{:064x}", i % 40),
             state: "running".to_string(),
+            health: Health::Healthy,
+            identity: Identity {
+                compose_project: Some("shop".to_string()),
+                compose_service: Some(format!("service-{}", i % 40)),
+                ..Identity::default()
+            },
+            labels: Vec::new(),
             sample: Some(sample.clone()),
+            inspect: Some(Arc::clone(&facts)),
         })
         .collect();
     Arc::new(Snapshot {
         seen_at_unix_seconds: 1_795_000_000.5,
         duration: std::time::Duration::from_millis(1042),
+        engine_up: true,
+        engine: Some(EngineFacts::default()),
         containers: entries,
     })
 }
@@ -71,7 +98,11 @@ fn encode_snapshot(c: &mut Criterion) {
                 BenchmarkId::new(label, containers),
                 &snapshot,
                 |b, snapshot| {
-                    b.iter(|| black_box(encode(Arc::clone(snapshot), &errors, format).unwrap()))
+                    b.iter(|| {
+                        black_box(
+                            encode(Arc::clone(snapshot), &errors, Groups::none(), format).unwrap(),
+                        )
+                    })
                 },
             );
         }

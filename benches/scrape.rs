@@ -1,4 +1,5 @@
-//! A full scrape in process: listing, one-shot stats for every container through the real
+//! A full scrape in process, in steady state (every container already inspected): the
+//! listing and the events window, one-shot stats for every container through the real
 //! engine client, conversion and encoding, against the scripted engine (a unix socket in
 //! this process) answering each stats request after 2 ms. `cargo bench --bench scrape`.
 
@@ -10,11 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use docker_stats_exporter::collect::collect;
+use docker_stats_exporter::collect::Collector;
 use docker_stats_exporter::config::DEFAULT_MAX_CONCURRENCY;
 use docker_stats_exporter::engine::{Endpoint, Engine};
+use docker_stats_exporter::families::Groups;
 use docker_stats_exporter::metrics::{Format, encode};
 use docker_stats_exporter::scrape_errors::ScrapeErrors;
+use docker_stats_exporter::selection::Selection;
 use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
 
 const LATENCY: Duration = Duration::from_millis(2);
@@ -37,16 +40,22 @@ fn full_scrape(c: &mut Criterion) {
             .map(|i| FakeContainer::running(&format!("c{i}"), Reply::delayed(LATENCY, &record)))
             .collect();
         let _engine = runtime.block_on(async { FakeEngine::start(&socket, fleet) });
-        let engine = Engine::new(Endpoint::Unix(socket.clone()));
+        let engine = Arc::new(Engine::new(Endpoint::Unix(socket.clone())));
+        let collector = Collector::new(engine, Selection::all(), DEFAULT_MAX_CONCURRENCY);
         let errors = ScrapeErrors::default();
         group.bench_function(BenchmarkId::from_parameter(containers), |b| {
             b.iter(|| {
                 runtime.block_on(async {
                     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-                    let snapshot =
-                        collect(&engine, deadline, DEFAULT_MAX_CONCURRENCY, &errors).await;
+                    let snapshot = collector.collect(deadline, &errors).await;
                     assert_eq!(snapshot.containers_scraped(), containers);
-                    black_box(encode(Arc::new(snapshot), &errors, Format::PrometheusText).unwrap())
+                    let body = encode(
+                        Arc::new(snapshot),
+                        &errors,
+                        Groups::none(),
+                        Format::PrometheusText,
+                    );
+                    black_box(body.unwrap())
                 })
             })
         });

@@ -12,7 +12,9 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::engine::Endpoint;
+use crate::families::{Group, Groups};
 use crate::platform;
+use crate::selection::Selection;
 
 /// Stats requests in flight at once unless `MAX_CONCURRENCY` says otherwise.
 ///
@@ -77,6 +79,46 @@ pub struct Args {
     #[arg(long, env = "MAX_CONCURRENCY", default_value_t = DEFAULT_MAX_CONCURRENCY.to_string(), value_name = "N")]
     pub max_concurrency: String,
 
+    /// Docker label keys to export as `container_label_<key>` on every container series,
+    /// comma-separated; `*` matches any characters (`com.docker.compose.*`).
+    #[arg(
+        long,
+        env = "CONTAINER_LABELS",
+        value_name = "KEYS",
+        value_delimiter = ','
+    )]
+    pub container_labels: Vec<String>,
+
+    /// Only containers matching these filters, in `docker ps --filter` syntax
+    /// (`label=com.example.team=web`, `status=running`), comma-separated or repeated.
+    #[arg(
+        long = "container-filter",
+        env = "CONTAINER_FILTERS",
+        value_name = "KEY=VALUE",
+        value_delimiter = ','
+    )]
+    pub container_filters: Vec<String>,
+
+    /// Leave out containers with any of these labels: `key` or `key=value`,
+    /// comma-separated or repeated.
+    #[arg(
+        long = "container-exclude-label",
+        env = "CONTAINER_EXCLUDE_LABELS",
+        value_name = "LABEL",
+        value_delimiter = ','
+    )]
+    pub container_exclude_labels: Vec<String>,
+
+    /// Groups of families to leave out, comma-separated: cpu, memory, network, diskIO,
+    /// process, spec, health, lifecycle, info.
+    #[arg(
+        long,
+        env = "DISABLE_METRICS",
+        value_name = "GROUPS",
+        value_delimiter = ','
+    )]
+    pub disable_metrics: Vec<String>,
+
     /// Ignored: left from the old polling design; the exporter collects on each scrape.
     #[arg(long, env = "POLL_INTERVAL", value_name = "SECONDS")]
     pub poll_interval: Option<String>,
@@ -104,6 +146,10 @@ pub struct Config {
     pub cache_ttl: Duration,
     /// Stats requests in flight at once.
     pub max_concurrency: usize,
+    /// The containers to cover and the labels to export.
+    pub selection: Selection,
+    /// Groups of families left out.
+    pub disabled_metrics: Groups,
     /// The env_logger filter.
     pub log_filter: String,
     /// True when POLL_INTERVAL was given: it is ignored, and main warns once.
@@ -152,6 +198,8 @@ impl Config {
         )?;
         let cache_ttl = parse_seconds("CACHE_TTL", "--cache-ttl", &args.cache_ttl, true)?;
         let max_concurrency = parse_concurrency(&args.max_concurrency)?;
+        let selection = parse_selection(args)?;
+        let disabled_metrics = parse_disabled_metrics(&args.disable_metrics)?;
         let log_filter = args.log_filter.trim();
         Ok(Config {
             listen: SocketAddr::new(ip, port),
@@ -159,6 +207,8 @@ impl Config {
             scrape_timeout,
             cache_ttl,
             max_concurrency,
+            selection,
+            disabled_metrics,
             log_filter: if log_filter.is_empty() {
                 "info".to_string()
             } else {
@@ -249,6 +299,58 @@ fn parse_concurrency(value: &str) -> Result<usize, ConfigError> {
             "expected a whole number from 1 to 65536",
         )),
     }
+}
+
+fn parse_selection(args: &Args) -> Result<Selection, ConfigError> {
+    let all = |values: &[String]| values.join(",");
+    Selection::all()
+        .with_filters(&args.container_filters)
+        .map_err(|reason| {
+            error(
+                "CONTAINER_FILTERS",
+                "--container-filter",
+                &all(&args.container_filters),
+                &reason,
+            )
+        })?
+        .with_exclusions(&args.container_exclude_labels)
+        .map_err(|reason| {
+            error(
+                "CONTAINER_EXCLUDE_LABELS",
+                "--container-exclude-label",
+                &all(&args.container_exclude_labels),
+                &reason,
+            )
+        })?
+        .with_labels(&args.container_labels)
+        .map_err(|reason| {
+            error(
+                "CONTAINER_LABELS",
+                "--container-labels",
+                &all(&args.container_labels),
+                &reason,
+            )
+        })
+}
+
+fn parse_disabled_metrics(names: &[String]) -> Result<Groups, ConfigError> {
+    let mut groups = Groups::none();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let group = Group::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Group::ALL.iter().map(|g| g.name()).collect();
+            error(
+                "DISABLE_METRICS",
+                "--disable-metrics",
+                &names.join(","),
+                &format!(
+                    "unknown group {name:?}; the groups are {}",
+                    known.join(", ")
+                ),
+            )
+        })?;
+        groups = groups.with(group);
+    }
+    Ok(groups)
 }
 
 /// `DOCKER_SOCKET_PATH` wins over `DOCKER_HOST`; without either, the platform default.
@@ -366,6 +468,10 @@ mod tests {
             &[&DEFAULT_MAX_CONCURRENCY.to_string()],
         );
         expect("poll_interval", "POLL_INTERVAL", &[]);
+        expect("container_labels", "CONTAINER_LABELS", &[]);
+        expect("container_filters", "CONTAINER_FILTERS", &[]);
+        expect("container_exclude_labels", "CONTAINER_EXCLUDE_LABELS", &[]);
+        expect("disable_metrics", "DISABLE_METRICS", &[]);
         expect("log_filter", "RUST_LOG", &["info"]);
 
         // The defaults themselves are valid values.
@@ -377,6 +483,8 @@ mod tests {
         assert_eq!(c.endpoint, Endpoint::platform_default());
         assert_eq!(c.log_filter, "info");
         assert!(!c.poll_interval_given);
+        assert_eq!(c.selection, Selection::all());
+        assert_eq!(c.disabled_metrics, Groups::none());
     }
 
     #[test]
@@ -518,6 +626,46 @@ mod tests {
                 .endpoint,
             Endpoint::platform_default()
         );
+    }
+
+    #[test]
+    fn selection_settings_are_read_and_checked() {
+        let c = config(&[
+            "--container-labels",
+            "com.docker.compose.*,team",
+            "--container-filter",
+            "status=running",
+            "--container-filter",
+            "label=tier=web",
+            "--container-exclude-label",
+            "monitoring.skip",
+        ])
+        .unwrap();
+        let filters = c.selection.list_filters();
+        assert_eq!(filters["status"], vec!["running".to_string()]);
+        assert_eq!(filters["label"], vec!["tier=web".to_string()]);
+        let labels = [("monitoring.skip".to_string(), "1".to_string())].into();
+        assert!(c.selection.excludes(&labels));
+
+        let e = config(&["--container-filter", "colour=red"]).unwrap_err();
+        assert_eq!(e.setting, "CONTAINER_FILTERS");
+        assert!(e.to_string().contains("colour"), "{e}");
+        let e = config(&["--container-exclude-label", "=x"]).unwrap_err();
+        assert_eq!(e.setting, "CONTAINER_EXCLUDE_LABELS");
+        let e = config(&["--container-labels", "has space"]).unwrap_err();
+        assert_eq!(e.setting, "CONTAINER_LABELS");
+    }
+
+    #[test]
+    fn metric_groups_can_be_disabled_by_cadvisor_names() {
+        let c = config(&["--disable-metrics", "diskIO,process"]).unwrap();
+        assert!(c.disabled_metrics.contains(Group::DiskIo));
+        assert!(c.disabled_metrics.contains(Group::Process));
+        assert!(!c.disabled_metrics.contains(Group::Cpu));
+        let e = config(&["--disable-metrics", "cpu,percpu"]).unwrap_err();
+        assert_eq!(e.setting, "DISABLE_METRICS");
+        assert!(e.to_string().contains("\"percpu\""), "{e}");
+        assert!(!e.to_string().contains('\n'));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The Docker Engine API client: where the engine is ([`Endpoint`]), connecting to it,
-//! API-version negotiation, and the four read-only requests the exporter makes
-//! (`/_ping`, `/version`, the container list and one-shot stats).
+//! API-version negotiation, and the read-only requests the exporter makes: `/_ping`,
+//! `/version`, `/info`, `/events` (a bounded window), the container list, one-shot stats
+//! and container inspect.
 //!
 //! bollard 0.21 means to put its own newest API version (1.53) in every path, but its URL
 //! join drops it, so its requests go out unversioned and the engine answers them in *its*
@@ -12,14 +13,18 @@
 //! it may fail (a transport bollard cannot build), in which case the next request tries
 //! again, so an engine that is down at start never leaves the exporter without a client.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bollard::Docker;
-use bollard::models::{ContainerStatsResponse, ContainerSummary, SystemVersion};
-use bollard::query_parameters::{ListContainersOptions, StatsOptions};
+use bollard::models::{
+    ContainerInspectResponse, ContainerStatsResponse, ContainerSummary, EventMessage, SystemInfo,
+    SystemVersion,
+};
+use bollard::query_parameters::{EventsOptions, ListContainersOptions, StatsOptions};
 use futures::StreamExt;
 use hyper::http::uri::{PathAndQuery, Uri};
 
@@ -96,6 +101,25 @@ pub struct EngineInfo {
     pub os: OsType,
     /// The engine's newest API version, as it reported it (e.g. `1.41`).
     pub api_version: String,
+    /// The engine's version, e.g. `20.10.24+dfsg1`.
+    pub version: String,
+    /// The OS as the engine names it, e.g. `linux`.
+    pub os_name: String,
+    /// The engine's architecture, e.g. `amd64`.
+    pub arch: String,
+    /// The host kernel's version.
+    pub kernel_version: String,
+}
+
+/// What `/info` says about the engine's host.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostInfo {
+    /// Logical CPUs (`NCPU`).
+    pub cpu_cores: Option<u64>,
+    /// Memory in bytes (`MemTotal`).
+    pub memory_bytes: Option<u64>,
+    /// `1` or `2` (`CgroupVersion`, API 1.40 and later on Linux).
+    pub cgroup_version: Option<String>,
 }
 
 /// A failed engine request, with what was being done.
@@ -239,17 +263,64 @@ impl Engine {
         let api_version = version.api_version.unwrap_or_default();
         let minor = negotiated_minor(&api_version, version.min_api_version.as_deref());
         self.api_minor.store(minor, Ordering::Relaxed);
+        let os_name = version.os.unwrap_or_default();
         Ok(EngineInfo {
-            os: OsType::from_engine_name(version.os.as_deref().unwrap_or("")),
+            os: OsType::from_engine_name(&os_name),
             api_version,
+            version: version.version.unwrap_or_default(),
+            os_name,
+            arch: version.arch.unwrap_or_default(),
+            kernel_version: version.kernel_version.unwrap_or_default(),
         })
     }
 
-    /// `GET /containers/json?all=true`: every container, whatever its state.
-    pub async fn list_containers(&self) -> Result<Vec<ContainerSummary>, EngineError> {
+    /// `GET /info`: the engine's host.
+    pub async fn host_info(&self) -> Result<HostInfo, EngineError> {
+        let client = self.client()?;
+        let info: SystemInfo = client.info().await.map_err(|e| {
+            EngineError::new(format!("asking {} for its host's info", self.endpoint), e)
+        })?;
+        let positive = |n: Option<i64>| n.and_then(|n| u64::try_from(n).ok()).filter(|n| *n > 0);
+        Ok(HostInfo {
+            cpu_cores: positive(info.ncpu),
+            memory_bytes: positive(info.mem_total),
+            cgroup_version: info
+                .cgroup_version
+                .map(|v| v.to_string())
+                .filter(|v| !v.is_empty()),
+        })
+    }
+
+    /// `GET /events?since=…&until=…`: the events the engine still holds for a window that
+    /// has ended, answered at once. Both bounds are Unix seconds as text.
+    pub async fn events(&self, since: &str, until: &str) -> Result<Vec<EventMessage>, EngineError> {
+        let client = self.client()?;
+        let options = EventsOptions {
+            since: Some(since.to_string()),
+            until: Some(until.to_string()),
+            filters: None,
+        };
+        let mut answers = client.events(Some(options));
+        let mut events = Vec::new();
+        while let Some(answer) = answers.next().await {
+            let event = answer.map_err(|e| {
+                EngineError::new(format!("reading the events of {}", self.endpoint), e)
+            })?;
+            events.push(event);
+        }
+        Ok(events)
+    }
+
+    /// `GET /containers/json?all=true`: every container, whatever its state, that matches
+    /// `filters` (the `docker ps --filter` keys and values; empty: all).
+    pub async fn list_containers(
+        &self,
+        filters: HashMap<String, Vec<String>>,
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
         let client = self.client()?;
         let options = ListContainersOptions {
             all: true,
+            filters: (!filters.is_empty()).then_some(filters),
             ..Default::default()
         };
         client
@@ -272,6 +343,15 @@ impl Engine {
             .await
             .transpose()
             .map_err(|e| EngineError::new(format!("reading stats of container {id}"), e))
+    }
+
+    /// `GET /containers/{id}/json`: the container's configuration and state.
+    pub async fn inspect(&self, id: &str) -> Result<ContainerInspectResponse, EngineError> {
+        let client = self.client()?;
+        client
+            .inspect_container(id, None)
+            .await
+            .map_err(|e| EngineError::new(format!("inspecting container {id}"), e))
     }
 }
 

@@ -7,9 +7,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::coalesce::Coalescer;
-use crate::collect::collect;
+use crate::collect::Collector;
 use crate::config::Config;
 use crate::engine::{Engine, EngineError};
+use crate::families::Groups;
 use crate::scrape_errors::ScrapeErrors;
 use crate::snapshot::Snapshot;
 
@@ -18,11 +19,11 @@ pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Everything a request handler needs; shared by all connections.
 pub struct Exporter {
-    engine: Arc<Engine>,
+    collector: Arc<Collector>,
     errors: Arc<ScrapeErrors>,
     collections: Coalescer<Snapshot>,
     scrape_timeout: Duration,
-    max_concurrency: usize,
+    disabled_metrics: Groups,
 }
 
 /// Why `/health` is not healthy.
@@ -50,18 +51,28 @@ impl std::fmt::Display for Unhealthy {
 impl Exporter {
     /// An exporter for the engine and limits in `config`. Contacts nothing yet.
     pub fn new(config: &Config) -> Exporter {
+        let engine = Arc::new(Engine::new(config.endpoint.clone()));
         Exporter {
-            engine: Arc::new(Engine::new(config.endpoint.clone())),
+            collector: Arc::new(Collector::new(
+                engine,
+                config.selection.clone(),
+                config.max_concurrency,
+            )),
             errors: Arc::new(ScrapeErrors::default()),
             collections: Coalescer::new(config.cache_ttl),
             scrape_timeout: config.scrape_timeout,
-            max_concurrency: config.max_concurrency,
+            disabled_metrics: config.disabled_metrics,
         }
     }
 
     /// The engine this exporter collects from.
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        self.collector.engine()
+    }
+
+    /// The groups of families left out of every answer.
+    pub fn disabled_metrics(&self) -> Groups {
+        self.disabled_metrics
     }
 
     /// Error counts since start.
@@ -78,18 +89,17 @@ impl Exporter {
     /// in flight, or one finished less than CACHE_TTL ago. `None` only if collecting
     /// panicked, which would be a bug.
     pub async fn scrape(&self, timeout: Duration) -> Option<Arc<Snapshot>> {
-        let engine = Arc::clone(&self.engine);
+        let collector = Arc::clone(&self.collector);
         let errors = Arc::clone(&self.errors);
-        let max_concurrency = self.max_concurrency;
         let deadline = Instant::now() + timeout;
         self.collections
-            .get(move || async move { collect(&engine, deadline, max_concurrency, &errors).await })
+            .get(move || async move { collector.collect(deadline, &errors).await })
             .await
     }
 
     /// Pings the engine, never longer than [`HEALTH_TIMEOUT`].
     pub async fn health(&self) -> Result<(), Unhealthy> {
-        match tokio::time::timeout(HEALTH_TIMEOUT, self.engine.ping()).await {
+        match tokio::time::timeout(HEALTH_TIMEOUT, self.engine().ping()).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(Unhealthy::Engine(error)),
             Err(_) => Err(Unhealthy::Silent),

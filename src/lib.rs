@@ -3,20 +3,28 @@
 //!
 //! The path of one scrape: [`server`] receives `GET /metrics`; [`exporter`] asks the
 //! [`coalesce`] single-flight for a snapshot; a new one is made by [`collect`], which uses
-//! [`engine`] to list containers and fetch their stats, [`stats`] to read each record, and
-//! yields a [`snapshot::Snapshot`]; [`metrics`] encodes it.
+//! [`engine`] to list containers ([`listing`], [`selection`]), read the [`events`] window
+//! and fetch stats ([`stats`]) and inspections ([`inspect`], kept in [`inspect_cache`]),
+//! and yields a [`snapshot::Snapshot`]; [`metrics`] encodes it by the tables of
+//! [`families`].
 
 pub mod coalesce;
 pub mod collect;
 pub mod config;
 pub mod engine;
+pub mod events;
 pub mod exporter;
+pub mod families;
 pub mod health_check;
+pub mod inspect;
+pub mod inspect_cache;
+pub mod listing;
 pub mod metrics;
 pub mod platform;
 pub mod process_metrics;
 pub mod scrape_errors;
 pub mod scrape_request;
+pub mod selection;
 pub mod server;
 pub mod snapshot;
 pub mod stats;

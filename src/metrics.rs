@@ -1,22 +1,23 @@
-//! The metric contract (DESIGN.md §4) as a prometheus-client [`Collector`]: one
-//! [`Snapshot`] plus the error counters become metric families, in Prometheus text 0.0.4
-//! or OpenMetrics. No sample carries a timestamp.
+//! The Collector: one [`Snapshot`], the error counters and the exporter's own process
+//! become the metric families of `families.rs`, in Prometheus text 0.0.4 or OpenMetrics.
+//! It walks the family tables and knows no family by name. No sample carries a timestamp.
 
 use std::fmt;
 use std::sync::Arc;
 
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{
-    DescriptorEncoder, EncodeCounterValue, EncodeGaugeValue, EncodeMetric,
-};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, MetricEncoder};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Registry, Unit as ClientUnit};
 
+use crate::families::{
+    CONTAINER_FAMILIES, ContainerFamily, EXPORTER_FAMILIES, ExporterView, Groups, Kind, Unit, Value,
+};
+use crate::process_metrics::ProcessStats;
 use crate::scrape_errors::{ErrorType, ScrapeErrors};
 use crate::snapshot::{ContainerEntry, Snapshot};
-use crate::stats::ContainerSample;
 
 /// The exposition formats `/metrics` speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,17 +38,21 @@ impl Format {
     }
 }
 
-/// Encodes `snapshot` and the error counters as they stand now.
+/// Encodes `snapshot`, leaving out the families of the `disabled` groups, with the error
+/// counters and the process statistics as they stand now.
 pub fn encode(
     snapshot: Arc<Snapshot>,
     errors: &ScrapeErrors,
+    disabled: Groups,
     format: Format,
 ) -> Result<String, fmt::Error> {
     let mut body = String::with_capacity(estimated_size(&snapshot));
     let mut registry = Registry::default();
     registry.register_collector(Box::new(SnapshotCollector {
         snapshot,
-        errors: ErrorType::ALL.map(|kind| (kind, errors.get(kind))),
+        errors: errors.counts(),
+        disabled,
+        process: crate::process_metrics::read(),
     }));
     match format {
         Format::PrometheusText => {
@@ -64,206 +69,252 @@ pub fn encode(
 fn estimated_size(snapshot: &Snapshot) -> usize {
     // Per series: the family name, the label names and punctuation, and a value.
     const SERIES_OVERHEAD: usize = 100;
-    const SERIES_PER_CONTAINER: usize = 10;
-    const HEADERS: usize = 4096;
-    let labels: usize = snapshot
+    const HEADERS: usize = 16 * 1024;
+    // A container without stats has its lifecycle, spec and info families only.
+    const SERIES_WITHOUT_STATS: usize = 14;
+    snapshot
         .containers
         .iter()
-        .map(|c| c.name.len() + c.image.len() + c.id.len() + SERIES_OVERHEAD)
-        .sum();
-    HEADERS + labels * SERIES_PER_CONTAINER
+        .map(|c| {
+            let opted_in: usize = c.labels.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
+            let series = if c.sample.is_some() {
+                CONTAINER_FAMILIES.len()
+            } else {
+                SERIES_WITHOUT_STATS
+            };
+            (c.name.len() + c.image.len() + c.id.len() + opted_in + SERIES_OVERHEAD) * series
+        })
+        .sum::<usize>()
+        + HEADERS
 }
 
-/// One scrape's view: a snapshot and the error counts read when the scrape was answered.
+/// One scrape's view: a snapshot, the error counts and process statistics read when the
+/// scrape was answered, and the groups turned off.
 #[derive(Debug)]
 struct SnapshotCollector {
     snapshot: Arc<Snapshot>,
-    errors: [(ErrorType, u64); 4],
-}
-
-/// How a per-container family reads its value.
-type Value<N> = fn(&ContainerEntry, &Snapshot) -> Option<N>;
-
-fn sample<N>(entry: &ContainerEntry, read: fn(&ContainerSample) -> Option<N>) -> Option<N> {
-    entry.sample.as_ref().and_then(read)
+    errors: [(ErrorType, u64); ErrorType::ALL.len()],
+    disabled: Groups,
+    process: ProcessStats,
 }
 
 impl Collector for SnapshotCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
-        let s = &self.snapshot;
-        let e = &mut encoder;
-        gauge_per_container::<f64>(
-            e,
-            s,
-            "container_last_seen",
-            "Unix time in seconds of the scrape that last saw the container.",
-            |_, snapshot| Some(snapshot.seen_at_unix_seconds),
-        )?;
-        gauge_per_container::<u64>(
-            e,
-            s,
-            "container_state",
-            "Whether the container is running (1) or not (0: exited, created, paused, restarting, removing, dead).",
-            |c, _| Some(u64::from(c.state_value())),
-        )?;
-        counter_per_container::<f64>(
-            e,
-            s,
-            "container_cpu_usage_seconds",
-            "CPU time consumed by the container in seconds.",
-            |c, _| sample(c, |x| x.cpu_seconds),
-        )?;
-        gauge_per_container::<u64>(
-            e,
-            s,
-            "container_memory_usage_bytes",
-            "Memory used by the container in bytes: Linux cgroup usage (page cache included), Windows private working set.",
-            |c, _| sample(c, |x| x.memory_bytes),
-        )?;
-        gauge_per_container::<u64>(
-            e,
-            s,
-            "container_memory_commit_bytes",
-            "Windows containers only: committed memory in bytes.",
-            |c, _| sample(c, |x| x.memory_commit_bytes),
-        )?;
-        gauge_per_container::<u64>(
-            e,
-            s,
-            "container_memory_commit_peak_bytes",
-            "Windows containers only: peak committed memory in bytes.",
-            |c, _| sample(c, |x| x.memory_commit_peak_bytes),
-        )?;
-        counter_per_container::<u64>(
-            e,
-            s,
-            "container_network_receive_bytes",
-            "Bytes received over all of the container's network interfaces.",
-            |c, _| sample(c, |x| x.network_receive_bytes),
-        )?;
-        counter_per_container::<u64>(
-            e,
-            s,
-            "container_network_transmit_bytes",
-            "Bytes sent over all of the container's network interfaces.",
-            |c, _| sample(c, |x| x.network_transmit_bytes),
-        )?;
-        counter_per_container::<u64>(
-            e,
-            s,
-            "container_fs_reads_bytes",
-            "Bytes read by the container from block devices (Linux) or storage (Windows).",
-            |c, _| sample(c, |x| x.fs_read_bytes),
-        )?;
-        counter_per_container::<u64>(
-            e,
-            s,
-            "container_fs_writes_bytes",
-            "Bytes written by the container to block devices (Linux) or storage (Windows).",
-            |c, _| sample(c, |x| x.fs_write_bytes),
-        )?;
-
-        single(
-            e,
-            "docker_exporter_scrape_duration_seconds",
-            "Wall time in seconds of the collection behind this answer.",
-            MetricType::Gauge,
-            &ConstGauge::new(s.duration.as_secs_f64()),
-        )?;
-        single(
-            e,
-            "docker_exporter_containers_scraped",
-            "Running containers whose stats arrived in this collection.",
-            MetricType::Gauge,
-            &ConstGauge::new(s.containers_scraped() as u64),
-        )?;
-        let mut family = e.encode_descriptor(
-            "docker_exporter_scrape_errors",
-            "Collection errors since the exporter started, by kind: list, stats, decode, timeout.",
-            None,
-            MetricType::Counter,
-        )?;
-        for (kind, count) in &self.errors {
-            let labels = [("error_type", kind.label())];
-            ConstCounter::new(*count).encode(family.encode_family(&labels)?)?;
+        let snapshot = &*self.snapshot;
+        let identity: Vec<Vec<(&str, &str)>> =
+            snapshot.containers.iter().map(identity_labels).collect();
+        for family in CONTAINER_FAMILIES {
+            if family.group.is_some_and(|g| self.disabled.contains(g)) {
+                continue;
+            }
+            encode_container_family(&mut encoder, family, snapshot, &identity)?;
+        }
+        let view = ExporterView {
+            snapshot,
+            errors: &self.errors,
+            process: &self.process,
+        };
+        for family in EXPORTER_FAMILIES {
+            let series = (family.series)(&view);
+            if series.is_empty() {
+                continue;
+            }
+            let (name, unit) = exposed_name(family.name, family.kind, family.unit);
+            let mut encoder = encoder.encode_descriptor(
+                name,
+                family.help,
+                unit.as_ref(),
+                metric_type(family.kind),
+            )?;
+            for one in series {
+                let labels: Vec<(&str, &str)> =
+                    one.labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                encode_value(encoder.encode_family(&labels)?, family.kind, one.value)?;
+            }
         }
         Ok(())
     }
 }
 
-fn single(
-    encoder: &mut DescriptorEncoder,
-    name: &str,
-    help: &str,
-    metric_type: MetricType,
-    metric: &impl EncodeMetric,
-) -> Result<(), fmt::Error> {
-    metric.encode(encoder.encode_descriptor(name, help, None, metric_type)?)
-}
-
-fn gauge_per_container<N: EncodeGaugeValue>(
-    encoder: &mut DescriptorEncoder,
-    snapshot: &Snapshot,
-    name: &str,
-    help: &str,
-    value: Value<N>,
-) -> Result<(), fmt::Error> {
-    per_container(
-        encoder,
-        snapshot,
-        name,
-        help,
-        MetricType::Gauge,
-        value,
-        ConstGauge::new,
-    )
-}
-
-fn counter_per_container<N: EncodeCounterValue>(
-    encoder: &mut DescriptorEncoder,
-    snapshot: &Snapshot,
-    name: &str,
-    help: &str,
-    value: Value<N>,
-) -> Result<(), fmt::Error> {
-    per_container(
-        encoder,
-        snapshot,
-        name,
-        help,
-        MetricType::Counter,
-        value,
-        ConstCounter::new,
-    )
+/// `name`, `image`, `id`, then the opted-in `container_label_*`.
+fn identity_labels(container: &ContainerEntry) -> Vec<(&str, &str)> {
+    let mut labels = Vec::with_capacity(3 + container.labels.len());
+    labels.extend([
+        ("name", container.name.as_str()),
+        ("image", container.image.as_str()),
+        ("id", container.id.as_str()),
+    ]);
+    labels.extend(
+        container
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    labels
 }
 
 /// One family with a series per container that has a value; a family with no series at
 /// all is left out entirely.
-fn per_container<N, M: EncodeMetric>(
+fn encode_container_family(
     encoder: &mut DescriptorEncoder,
+    family: &ContainerFamily,
     snapshot: &Snapshot,
-    name: &str,
-    help: &str,
-    metric_type: MetricType,
-    value: Value<N>,
-    metric: fn(N) -> M,
+    identity: &[Vec<(&str, &str)>],
 ) -> Result<(), fmt::Error> {
     let mut series = snapshot
         .containers
         .iter()
-        .filter_map(|c| value(c, snapshot).map(|v| (c, v)))
+        .zip(identity)
+        .filter_map(|(c, labels)| (family.value)(c, snapshot).map(|v| (c, labels, v)))
         .peekable();
     if series.peek().is_none() {
         return Ok(());
     }
-    let mut family = encoder.encode_descriptor(name, help, None, metric_type)?;
-    for (container, v) in series {
-        let labels = [
-            ("name", container.name.as_str()),
-            ("image", container.image.as_str()),
-            ("id", container.id.as_str()),
-        ];
-        metric(v).encode(family.encode_family(&labels)?)?;
+    let (name, unit) = exposed_name(family.name, family.kind, family.unit);
+    let mut encoder =
+        encoder.encode_descriptor(name, family.help, unit.as_ref(), metric_type(family.kind))?;
+    for (container, labels, value) in series {
+        match family.extra_labels {
+            None => encode_value(encoder.encode_family(labels)?, family.kind, value)?,
+            Some(extra) => {
+                let (identity, opted_in) = labels.split_at(3);
+                let mut all = identity.to_vec();
+                all.extend(extra(container));
+                all.extend_from_slice(opted_in);
+                encode_value(encoder.encode_family(&all)?, family.kind, value)?;
+            }
+        }
     }
     Ok(())
+}
+
+/// The name and unit as prometheus-client takes them: it appends the unit and a
+/// counter's `_total` itself.
+fn exposed_name(
+    name: &'static str,
+    kind: Kind,
+    unit: Option<Unit>,
+) -> (&'static str, Option<ClientUnit>) {
+    let base = match kind {
+        Kind::Counter => name.strip_suffix("_total").unwrap_or(name),
+        Kind::Gauge => name,
+    };
+    let Some(unit) = unit else {
+        return (base, None);
+    };
+    let suffix_len = unit.name().len() + 1;
+    let client_unit = match unit {
+        Unit::Seconds => ClientUnit::Seconds,
+        Unit::Bytes => ClientUnit::Bytes,
+    };
+    (&base[..base.len() - suffix_len], Some(client_unit))
+}
+
+fn metric_type(kind: Kind) -> MetricType {
+    match kind {
+        Kind::Counter => MetricType::Counter,
+        Kind::Gauge => MetricType::Gauge,
+    }
+}
+
+fn encode_value(encoder: MetricEncoder, kind: Kind, value: Value) -> Result<(), fmt::Error> {
+    match (kind, value) {
+        (Kind::Counter, Value::Uint(v)) => ConstCounter::new(v).encode(encoder),
+        (Kind::Counter, Value::Int(v)) => ConstCounter::new(v.max(0) as u64).encode(encoder),
+        (Kind::Counter, Value::Float(v)) => ConstCounter::new(v).encode(encoder),
+        (Kind::Gauge, Value::Uint(v)) => ConstGauge::new(v).encode(encoder),
+        (Kind::Gauge, Value::Int(v)) => ConstGauge::new(v).encode(encoder),
+        (Kind::Gauge, Value::Float(v)) => ConstGauge::new(v).encode(encoder),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::InspectFacts;
+    use crate::snapshot::{ContainerEntry, Health, Identity};
+    use crate::stats::ContainerSample;
+
+    /// A container with a value in every family a Linux container can have.
+    fn full_container(i: usize) -> ContainerEntry {
+        let some = Some(123_456_789);
+        ContainerEntry {
+            name: format!("service-{i}"),
+            image: format!("registry.example/team/service-{i}:1.0"),
+            id: format!("{i:064x}"),
+            image_id: format!("sha256:{i:064x}"),
+            state: "running".to_string(),
+            health: Health::Healthy,
+            identity: Identity {
+                compose_project: Some("shop".to_string()),
+                ..Identity::default()
+            },
+            labels: vec![("container_label_team".to_string(), "web".to_string())],
+            sample: Some(ContainerSample {
+                cpu_seconds: Some(1.5),
+                cpu_user_seconds: Some(1.0),
+                cpu_system_seconds: Some(0.5),
+                cpu_cfs_periods: some,
+                cpu_cfs_throttled_periods: some,
+                cpu_cfs_throttled_seconds: Some(0.25),
+                memory_bytes: some,
+                memory_working_set_bytes: some,
+                memory_rss_bytes: some,
+                memory_cache_bytes: some,
+                memory_swap_bytes: some,
+                memory_mapped_file_bytes: some,
+                memory_max_usage_bytes: some,
+                memory_failcnt: some,
+                network_receive_bytes: some,
+                network_receive_packets: some,
+                network_receive_errors: some,
+                network_receive_dropped: some,
+                network_transmit_bytes: some,
+                network_transmit_packets: some,
+                network_transmit_errors: some,
+                network_transmit_dropped: some,
+                fs_read_bytes: some,
+                fs_write_bytes: some,
+                fs_reads: some,
+                fs_writes: some,
+                threads: some,
+                threads_max: some,
+                ..ContainerSample::default()
+            }),
+            inspect: Some(Arc::new(InspectFacts {
+                status: "running".to_string(),
+                started_at: Some(1_795_000_000.5),
+                restart_count: some,
+                oom_killed: Some(false),
+                exit_code: Some(0),
+                memory_limit_bytes: some,
+                memory_reservation_bytes: some,
+                cpu_quota_micros: some,
+                cpu_period_micros: some,
+                cpu_shares: some,
+                ..InspectFacts::default()
+            })),
+        }
+    }
+
+    #[test]
+    fn the_body_is_allocated_once_for_its_final_size() {
+        let snapshot = Snapshot {
+            containers: (0..200).map(full_container).collect(),
+            ..Snapshot::default()
+        };
+        let estimate = estimated_size(&snapshot);
+        let body = encode(
+            Arc::new(snapshot),
+            &ScrapeErrors::default(),
+            Groups::none(),
+            Format::PrometheusText,
+        )
+        .unwrap();
+        assert!(
+            estimate >= body.len() && estimate < body.len() * 2,
+            "estimated {estimate} bytes for {} encoded",
+            body.len()
+        );
+    }
 }

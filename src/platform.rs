@@ -1,6 +1,8 @@
-//! Everything that differs between Windows and the unix family, so that no other file
-//! needs a `cfg`: where the engine usually is, what a socket path means, how bollard
-//! connects to a local engine, and which signals stop the exporter.
+//! Everything about reaching the engine and stopping that differs between Windows and the
+//! unix family, so that no other file on the path of a scrape needs a `cfg`: where the
+//! engine usually is, what a socket path means, how bollard connects to a local engine,
+//! and which signals stop the exporter. (The exporter's own process figures differ too;
+//! they live in `process_metrics.rs`.)
 
 use bollard::{ClientVersion, Docker};
 

@@ -6,23 +6,33 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// What went wrong, as the `error_type` label says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorType {
-    /// The engine could not be asked for, or did not return, the container list.
+    /// The engine could not be asked for, or did not return, its version or the container
+    /// list.
     List,
     /// A stats request failed (connection, or an error status other than 404).
     Stats,
     /// A stats answer arrived but was not readable JSON of the expected shape.
     Decode,
-    /// A container's stats had not arrived when the scrape's deadline passed.
+    /// A stats or inspect request had not finished when the scrape's deadline passed.
     Timeout,
+    /// An inspect request failed or its answer was unreadable.
+    Inspect,
+    /// The events window could not be read; every container was inspected again.
+    Events,
+    /// `/info` failed; the machine families are left out until it answers.
+    Info,
 }
 
 impl ErrorType {
     /// Every kind, in the order they are exposed.
-    pub const ALL: [ErrorType; 4] = [
+    pub const ALL: [ErrorType; 7] = [
         ErrorType::List,
         ErrorType::Stats,
         ErrorType::Decode,
         ErrorType::Timeout,
+        ErrorType::Inspect,
+        ErrorType::Events,
+        ErrorType::Info,
     ];
 
     /// The `error_type` label value.
@@ -32,6 +42,9 @@ impl ErrorType {
             ErrorType::Stats => "stats",
             ErrorType::Decode => "decode",
             ErrorType::Timeout => "timeout",
+            ErrorType::Inspect => "inspect",
+            ErrorType::Events => "events",
+            ErrorType::Info => "info",
         }
     }
 }
@@ -39,7 +52,7 @@ impl ErrorType {
 /// Counters since start, one per [`ErrorType`]. Shared by reference; never reset.
 #[derive(Debug, Default)]
 pub struct ScrapeErrors {
-    counts: [AtomicU64; 4],
+    counts: [AtomicU64; ErrorType::ALL.len()],
 }
 
 impl ScrapeErrors {
@@ -51,5 +64,10 @@ impl ScrapeErrors {
     /// The count of `kind` so far.
     pub fn get(&self, kind: ErrorType) -> u64 {
         self.counts[kind as usize].load(Ordering::Relaxed)
+    }
+
+    /// Every kind with its count, in exposition order.
+    pub fn counts(&self) -> [(ErrorType, u64); ErrorType::ALL.len()] {
+        ErrorType::ALL.map(|kind| (kind, self.get(kind)))
     }
 }

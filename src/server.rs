@@ -114,7 +114,12 @@ async fn metrics_page(exporter: &Exporter, request: &Request<Incoming>) -> Respo
         error!("the collection failed unexpectedly; see the log above");
         return plain(StatusCode::INTERNAL_SERVER_ERROR, "collection failed\n");
     };
-    match metrics::encode(snapshot, exporter.errors(), format) {
+    match metrics::encode(
+        snapshot,
+        exporter.errors(),
+        exporter.disabled_metrics(),
+        format,
+    ) {
         Ok(body) => respond(StatusCode::OK, format.content_type(), body),
         Err(e) => {
             error!("encoding metrics failed: {e}");

@@ -7,44 +7,28 @@
 
 mod support;
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::docker::{
-    BUSYBOX_IMAGE, EXPORTER_IMAGE, build_busybox_image, build_exporter_image, docker,
-    docker_quietly, docker_with, engine_socket, require_engine, socket_group,
+    EXPORTER_IMAGE, build_busybox_image, build_exporter_image, docker, docker_quietly, docker_with,
+    engine_socket, require_engine, socket_group,
 };
+use support::engine_api::Fleet;
+use support::prometheus::{Prometheus, free_port, repo};
 use support::{http, promtool};
 
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Containers (and networks) to remove when the test ends, however it ends.
+/// Containers to remove when the test ends, however it ends.
 #[derive(Default)]
 struct Cleanup {
     containers: Vec<String>,
-    networks: Vec<String>,
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
         for container in &self.containers {
             docker_quietly(&["rm", "-f", container]);
-        }
-        for network in &self.networks {
-            docker_quietly(&["network", "rm", network]);
         }
     }
 }
@@ -195,98 +179,6 @@ impl Drop for Swarm {
     }
 }
 
-/// A Prometheus server (Debian's) on loopback, removed with its data when dropped.
-struct Prometheus {
-    child: std::process::Child,
-    addr: std::net::SocketAddr,
-    dir: PathBuf,
-}
-
-impl Prometheus {
-    fn start(config: &str) -> Prometheus {
-        let dir = std::env::temp_dir().join(format!(
-            "dse-prometheus-{}-{}",
-            std::process::id(),
-            free_port()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("prometheus.yml"), config).unwrap();
-        let port = free_port();
-        let child = Command::new("prometheus")
-            .arg(format!(
-                "--config.file={}",
-                dir.join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start Debian's prometheus (tests/run.sh installs it)");
-        Prometheus {
-            child,
-            addr: format!("127.0.0.1:{port}").parse().unwrap(),
-            dir,
-        }
-    }
-
-    async fn api(&self, path_and_query: &str) -> Value {
-        for _ in 0..50 {
-            if let Ok(response) = http::get(self.addr, path_and_query).await {
-                return serde_json::from_str(&response.body)
-                    .unwrap_or_else(|e| panic!("{path_and_query}: {e}: {}", response.body));
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        panic!("Prometheus on {} does not answer", self.addr);
-    }
-
-    async fn query(&self, expression: &str) -> Value {
-        self.api(&format!(
-            "/api/v1/query?query={}",
-            percent_encode(expression)
-        ))
-        .await
-    }
-
-    /// Waits until `expression` has a result, up to `limit`.
-    async fn wait_for(&self, expression: &str, limit: Duration) -> Value {
-        let started = Instant::now();
-        loop {
-            let answer = self.query(expression).await;
-            let found = answer["data"]["result"]
-                .as_array()
-                .is_some_and(|r| !r.is_empty());
-            if found || started.elapsed() > limit {
-                return answer;
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn the_swarm_stack_runs_a_global_exporter_that_prometheus_discovers() {
     require_engine();
@@ -341,10 +233,20 @@ async fn the_swarm_stack_runs_a_global_exporter_that_prometheus_discovers() {
 
     // Swarm reports the task running, with its published port, once the image's
     // HEALTHCHECK (every 15 s) has passed. The shipped discovery config is pointed at the
-    // test engine and sped up. The last rule
+    // test engine and sped up, and its rules path (relative to the shipped file) made
+    // absolute, since the config is written elsewhere. The last rule
     // is the test's own safety net: whatever discovery yields, only loopback is scraped.
     let shipped = std::fs::read_to_string(repo("examples/swarm/prometheus.yml")).unwrap();
+    let rules = "\"../prometheus/alerts.yml\"";
+    assert!(
+        shipped.contains(rules),
+        "the swarm config loads {rules}; keep this test's rewrite in step"
+    );
     let config = shipped
+        .replace(
+            rules,
+            &format!("\"{}\"", repo("examples/prometheus/alerts.yml").display()),
+        )
         .replace("unix:///var/run/docker.sock", &format!("unix://{socket}"))
         .replace("scrape_interval: 15s", "scrape_interval: 1s")
         .replace("scrape_timeout: 10s", "scrape_timeout: 1s")
@@ -379,21 +281,147 @@ async fn the_swarm_stack_runs_a_global_exporter_that_prometheus_discovers() {
     );
 }
 
-/// The expressions of the shipped dashboard, with Grafana's rate interval made concrete.
+/// The expressions of the shipped dashboard, made concrete as Grafana would send them with
+/// every variable on "All": the panels' queries (rows and text panels have none; a
+/// collapsed row holds its panels inside), and the template variables' `label_values(expr,
+/// label)` queries as `expr`, which must have series for the variable to offer anything.
+/// Also checks the layout: unique panel ids, and no two panels on the same grid cell.
 fn dashboard_expressions() -> Vec<String> {
     let text = std::fs::read_to_string(repo(
         "examples/grafana/dashboards/infrastructure-overview.json",
     ))
     .unwrap();
     let dashboard: Value = serde_json::from_str(&text).unwrap();
+
+    let mut variables = Vec::new();
     let mut expressions = Vec::new();
-    for panel in dashboard["panels"].as_array().unwrap() {
-        for target in panel["targets"].as_array().unwrap() {
-            let expr = target["expr"].as_str().unwrap();
-            expressions.push(expr.replace("$__rate_interval", "1m"));
+    for variable in dashboard["templating"]["list"].as_array().unwrap() {
+        let name = variable["name"].as_str().expect("a variable's name");
+        assert_eq!(
+            variable["type"], "query",
+            "variable {name}: only query variables are checked"
+        );
+        variables.push(name.to_string());
+        let query = variable["query"]
+            .as_str()
+            .or_else(|| variable["query"]["query"].as_str())
+            .unwrap_or_else(|| panic!("variable {name}: no query"));
+        let (expr, label) = query
+            .trim()
+            .strip_prefix("label_values(")
+            .and_then(|q| q.strip_suffix(')'))
+            .and_then(|q| q.rsplit_once(','))
+            .unwrap_or_else(|| panic!("variable {name}: not label_values(expr, label): {query}"));
+        assert!(
+            !label.trim().is_empty() && !expr.trim().is_empty(),
+            "variable {name}: {query}"
+        );
+        expressions.push(expr.trim().to_string());
+    }
+
+    // A stack, in the dashboard's order.
+    let mut panels: Vec<&Value> = dashboard["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .collect();
+    let mut ids = std::collections::HashSet::new();
+    let mut cells = std::collections::HashMap::new();
+    while let Some(panel) = panels.pop() {
+        let (kind, title) = (panel["type"].as_str().unwrap(), &panel["title"]);
+        assert!(
+            ids.insert(panel["id"].as_u64().unwrap()),
+            "duplicate id: {title}"
+        );
+        let grid = |key: &str| panel["gridPos"][key].as_u64().unwrap();
+        assert!(
+            grid("x") + grid("w") <= 24,
+            "{title} is wider than the grid"
+        );
+        for x in grid("x")..grid("x") + grid("w") {
+            for y in grid("y")..grid("y") + grid("h") {
+                if let Some(other) = cells.insert((x, y), title) {
+                    panic!("{title} overlaps {other} at x={x} y={y}");
+                }
+            }
+        }
+        if let Some(inner) = panel["panels"].as_array() {
+            panels.extend(inner.iter().rev());
+        }
+        let Some(targets) = panel["targets"].as_array().filter(|t| !t.is_empty()) else {
+            assert!(
+                matches!(kind, "row" | "text"),
+                "{kind} panel {title} has no query"
+            );
+            continue;
+        };
+        for target in targets {
+            let expr = target["expr"].as_str();
+            expressions.push(
+                expr.unwrap_or_else(|| panic!("{title}: a target without expr"))
+                    .to_string(),
+            );
         }
     }
     expressions
+        .iter()
+        .map(|e| grafana_variables_made_concrete(e, &variables))
+        .collect()
+}
+
+/// `expr` as Grafana sends it with every template variable on "All": `$__rate_interval` as
+/// `1m` (many samples at the test's 2 s scrapes), and each of `variables`, as `$v`, `${v}`,
+/// `${v:format}`, `[[v]]` or `[[v:format]]`, as `.*` (the variables' "All" value). A `$`
+/// before anything else (a regex anchor) stays; any other variable fails the test.
+fn grafana_variables_made_concrete(expr: &str, variables: &[String]) -> String {
+    let value = |reference: &str| -> &str {
+        let name = reference.split(':').next().unwrap();
+        match name {
+            "__rate_interval" => "1m",
+            _ if variables.iter().any(|v| v == name) => ".*",
+            _ => panic!("{expr}: unknown Grafana variable {reference:?}"),
+        }
+    };
+    let mut out = String::new();
+    let mut rest = expr;
+    while let Some(at) = rest.find(['$', '[']) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let (braced, close) = if let Some(inner) = rest.strip_prefix("${") {
+            (Some(inner), "}")
+        } else if let Some(inner) = rest
+            .strip_prefix("[[")
+            .filter(|i| i.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            // Not `[[:alpha:]]` in a regex: Grafana's names are word characters.
+            (Some(inner), "]]")
+        } else {
+            (None, "")
+        };
+        if let Some(inner) = braced {
+            let end = inner
+                .find(close)
+                .unwrap_or_else(|| panic!("{expr}: unclosed variable"));
+            out.push_str(value(&inner[..end]));
+            rest = &inner[end + close.len()..];
+        } else if rest.starts_with('$') {
+            let name_len = rest[1..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len() - 1);
+            if name_len == 0 {
+                out.push('$');
+            } else {
+                out.push_str(value(&rest[1..=name_len]));
+            }
+            rest = &rest[1 + name_len..];
+        } else {
+            out.push('[');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The expressions of the README's PromQL block (one per line, comments skipped).
@@ -418,65 +446,113 @@ async fn every_dashboard_and_readme_query_returns_data_from_a_real_prometheus() 
     build_exporter_image();
     build_busybox_image();
     let mut cleanup = Cleanup::default();
-    let prefix = format!("dse-prom-{}", std::process::id());
+    let mut fleet = Fleet::new("prom");
 
-    // Something for every query to see: a busy container on a network (CPU, network and
-    // disk series), and one that has exited (`container_state == 0`).
-    let network = format!("{prefix}-net");
-    docker(&["network", "create", "--internal", &network]);
-    cleanup.networks.push(network.clone());
-    let busy = format!("{prefix}-busy");
-    docker(&[
-        "run",
-        "-d",
-        "--name",
-        &busy,
-        "--network",
-        &network,
-        BUSYBOX_IMAGE,
-        "sh",
-        "-c",
+    // Something for every query to see. A busy loop under limits on a network: CPU,
+    // network and disk series, a quota and throttling, working set against a limit (the
+    // machine has few cores, so it is the only busy one). One with a passing health check.
+    // One that exits every 10 s under `on-failure` (10 s of running keeps the engine's
+    // restart backoff at 100 ms), so its restart counter moves while Prometheus watches.
+    // One that has exited (`container_state == 0`), and one the OOM killer ended.
+    let network = fleet.network("net");
+    let limited = fleet.name("limited");
+    fleet.run(
+        "limited",
+        &["--network", &network, "-m", "64m", "--cpus", "0.5"],
         "while :; do :; done",
-    ]);
-    cleanup.containers.push(busy);
-    let exited = format!("{prefix}-exited");
-    docker(&[
-        "run",
-        "--name",
-        &exited,
-        "--network",
-        "none",
-        BUSYBOX_IMAGE,
-        "true",
-    ]);
-    cleanup.containers.push(exited);
+    );
+    let healthy = fleet.name("healthy");
+    fleet.run(
+        "healthy",
+        &[
+            "--network",
+            "none",
+            "--health-cmd",
+            "true",
+            "--health-interval",
+            "1s",
+        ],
+        "sleep 3600",
+    );
+    let restarting = fleet.name("restarting");
+    fleet.run(
+        "restarting",
+        &["--network", "none", "--restart", "on-failure:100"],
+        "sleep 10; exit 3",
+    );
+    fleet.run_to_end("exited", &["--network", "none"], "true");
+    let oom = fleet.name("oom");
+    fleet.run(
+        "oom",
+        &["--network", "none", "-m", "8m", "--memory-swap", "8m"],
+        "x=0123456789; while :; do x=$x$x; done",
+    );
+    assert_eq!(
+        docker(&["wait", &oom]),
+        "137",
+        "the memory hog was not killed"
+    );
+    assert_eq!(inspect(&oom, "{{.State.OOMKilled}}"), "true");
 
     let port = free_port();
-    run_exporter_container(&format!("{prefix}-exporter"), port, &mut cleanup);
+    run_exporter_container(&fleet.name("exporter"), port, &mut cleanup);
     wait_until_answering(port).await;
 
+    // A 2 s scrape timeout: the exporter gives a collection the timeout less 0.5 s, and
+    // this engine (20.10) answers a stats request only at its stats collector's next
+    // 1-second tick, so with 1 s most collections would lose the containers' stats.
     let config = format!(
-        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: docker_containers\n    static_configs:\n      - targets: [\"127.0.0.1:{port}\"]\n"
+        "global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\nscrape_configs:\n  - job_name: docker_containers\n    static_configs:\n      - targets: [\"127.0.0.1:{port}\"]\n"
     );
     let prometheus = Prometheus::start(&config);
-    // rate() over 1m needs two samples of each series; wait for a few scrapes.
-    let samples = prometheus
-        .wait_for(
-            "count_over_time(docker_exporter_containers_scraped{job=\"docker_containers\"}[1m]) >= 4",
-            Duration::from_secs(60),
-        )
-        .await;
-    assert!(
-        !samples["data"]["result"].as_array().unwrap().is_empty(),
-        "Prometheus never scraped the exporter four times: {samples}"
-    );
+    let started = Instant::now();
+    // rate() over 1m needs two samples of each series; wait for a few scrapes. Then for
+    // what the fleet is there to show: a restart seen by Prometheus (increase() over the
+    // 1m the dashboard's queries get), the health check passed, the quota throttling.
+    let job = "job=\"docker_containers\"";
+    for (what, expression) in [
+        (
+            "four scrapes",
+            format!("count_over_time(docker_exporter_containers_scraped{{{job}}}[1m]) >= 4"),
+        ),
+        (
+            "a restart while Prometheus watches",
+            format!("increase(container_restarts_total{{{job}, name=\"{restarting}\"}}[1m]) > 0"),
+        ),
+        (
+            "a passed health check",
+            format!("container_health_state{{{job}, name=\"{healthy}\"}} == 1"),
+        ),
+        (
+            "a CPU quota and throttling",
+            format!(
+                "rate(container_cpu_cfs_throttled_periods_total{{{job}, name=\"{limited}\"}}[1m]) > 0"
+            ),
+        ),
+    ] {
+        let answer = prometheus
+            .wait_for(&expression, Duration::from_secs(60))
+            .await;
+        if answer["data"]["result"]
+            .as_array()
+            .is_none_or(|r| r.is_empty())
+        {
+            let errors = prometheus
+                .query("docker_exporter_scrape_errors_total > 0")
+                .await;
+            panic!(
+                "Prometheus never saw {what} ({expression}): {answer}\nexporter errors: {errors}"
+            );
+        }
+        eprintln!("{what}: after {:?}", started.elapsed());
+    }
 
     let mut expressions = dashboard_expressions();
     let from_dashboard = expressions.len();
     expressions.extend(readme_expressions());
     assert!(
-        from_dashboard >= 12,
-        "the dashboard has its panels: {from_dashboard}"
+        from_dashboard >= 40,
+        "the dashboard has its panels and variables: {from_dashboard} queries"
     );
     let mut empty = Vec::new();
     for expression in &expressions {
@@ -535,6 +611,7 @@ fn the_compose_file_passes_docker_compose_config() {
         "read_only: true",
         "memory: 64M",
         "/etc/grafana/provisioning",
+        "prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro",
     ] {
         assert!(text.contains(expected), "{expected} in\n{text}");
     }

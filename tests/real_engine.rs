@@ -1,8 +1,10 @@
 //! The exporter binary against a real Docker Engine (found through `DOCKER_HOST`; tests/run.sh
 //! starts an isolated one). A fleet of busybox containers with known behaviour is scraped,
-//! and every seed family is checked against the engine's own stats read just before and
-//! just after the scrape. The image is built `FROM scratch` with Debian's static busybox,
-//! since no registry is reachable. Without an engine this test fails; it never skips.
+//! and every family read from stats is checked against the engine's own stats read just
+//! before and just after the scrape: counters must lie between the two reads, gauges near
+//! them, and a value the engine does not report must give no series. The image is built
+//! `FROM scratch` with Debian's static busybox, since no registry is reachable. Without an
+//! engine this test fails; it never skips.
 #![cfg(unix)]
 
 mod support;
@@ -14,9 +16,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use support::docker::{
-    BUSYBOX_IMAGE as IMAGE, build_busybox_image, docker, docker_quietly, engine_socket,
-    require_engine,
+    BUSYBOX_IMAGE as IMAGE, build_busybox_image, docker, engine_socket, require_engine,
 };
+use support::engine_api::{Fleet, assert_between, assert_near, engine_stats};
 use support::exporter::Process;
 use support::{http, promtool};
 
@@ -42,42 +44,8 @@ fn data_root_device() -> String {
     format!("/dev/{name}")
 }
 
-/// The containers and network of one test run; removed on drop, also after a failure.
-struct Fleet {
-    prefix: String,
-    ids: HashMap<&'static str, String>,
-}
-
-impl Fleet {
-    fn name(&self, role: &str) -> String {
-        format!("{}-{role}", self.prefix)
-    }
-
-    fn run(&mut self, role: &'static str, options: &[&str], script: &str) {
-        let name = self.name(role);
-        let mut args = vec!["run", "-d", "--name", &name];
-        args.extend_from_slice(options);
-        args.extend_from_slice(&[IMAGE, "sh", "-c", script]);
-        let id = docker(&args);
-        self.ids.insert(role, id);
-    }
-}
-
-impl Drop for Fleet {
-    fn drop(&mut self) {
-        let names: Vec<String> = self.ids.keys().map(|role| self.name(role)).collect();
-        let mut args = vec!["rm", "-f"];
-        args.extend(names.iter().map(String::as_str));
-        docker_quietly(&args);
-        docker_quietly(&["network", "rm", &self.name("net")]);
-    }
-}
-
 fn start_fleet() -> Fleet {
-    let mut fleet = Fleet {
-        prefix: format!("dse-e2e-{}", std::process::id()),
-        ids: HashMap::new(),
-    };
+    let mut fleet = Fleet::new("e2e");
     let none = ["--network", "none"];
     fleet.run("burner", &none, "while :; do :; done");
     fleet.run("idle", &none, "sleep 3600");
@@ -93,17 +61,15 @@ fn start_fleet() -> Fleet {
         ],
         "sleep 3600",
     );
-    fleet.run("paused", &none, "sleep 3600");
+    fleet.run(
+        "paused",
+        &["--network", "none", "--pids-limit", "50"],
+        "sleep 3600",
+    );
     docker(&["pause", &fleet.name("paused")]);
+    fleet.run_to_end("exited", &none, "true");
 
-    let exited = fleet.name("exited");
-    docker(&["run", "--name", &exited, "--network", "none", IMAGE, "true"]);
-    fleet
-        .ids
-        .insert("exited", docker(&["inspect", "-f", "{{.Id}}", &exited]));
-
-    let network = fleet.name("net");
-    docker(&["network", "create", "--internal", &network]);
+    let network = fleet.network("net");
     fleet.run(
         "server",
         &["--network", &network],
@@ -140,25 +106,6 @@ fn start_fleet() -> Fleet {
     fleet
 }
 
-/// The engine's own stats for each id, read concurrently.
-async fn engine_stats(ids: &[&str]) -> HashMap<String, Value> {
-    let socket = engine_socket();
-    let reads = ids.iter().map(|id| {
-        let socket = socket.clone();
-        let id = id.to_string();
-        async move {
-            let path = format!("/containers/{id}/stats?stream=false&one-shot=true");
-            let response = http::unix_get(&socket, &path).await.expect("engine stats");
-            assert_eq!(response.status, 200, "{}", response.body);
-            (
-                id,
-                serde_json::from_str(&response.body).expect("stats JSON"),
-            )
-        }
-    });
-    futures::future::join_all(reads).await.into_iter().collect()
-}
-
 fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -182,11 +129,9 @@ fn single(body: &str, line_start: &str) -> f64 {
         .unwrap()
 }
 
-fn u64_at(stats: &Value, pointer: &str) -> f64 {
-    stats
-        .pointer(pointer)
-        .and_then(Value::as_u64)
-        .unwrap_or_else(|| panic!("{pointer} in {stats}")) as f64
+/// The number at `pointer`, if the engine reported one.
+fn at(stats: &Value, pointer: &str) -> Option<f64> {
+    stats.pointer(pointer).and_then(Value::as_f64)
 }
 
 fn network_sum(stats: &Value, field: &str) -> Option<f64> {
@@ -199,8 +144,8 @@ fn network_sum(stats: &Value, field: &str) -> Option<f64> {
     )
 }
 
-fn blkio_sum(stats: &Value, op: &str) -> f64 {
-    stats["blkio_stats"]["io_service_bytes_recursive"]
+fn blkio_sum(stats: &Value, list: &str, op: &str) -> f64 {
+    stats["blkio_stats"][list]
         .as_array()
         .expect("cgroup v1 blkio list")
         .iter()
@@ -209,26 +154,25 @@ fn blkio_sum(stats: &Value, op: &str) -> f64 {
         .sum()
 }
 
-/// A counter read between `before` and `after` must lie between them.
-fn assert_between(what: &str, value: f64, before: f64, after: f64) {
-    let slack = 1e-9 * before.abs().max(1.0);
-    assert!(
-        value >= before - slack && value <= after + slack,
-        "{what}: exporter {value} not within the engine's [{before}, {after}]"
-    );
+/// usage − total_inactive_file, floored at 0: the engine's cgroup v1 working set.
+fn working_set(stats: &Value) -> f64 {
+    let usage = at(stats, "/memory_stats/usage").unwrap();
+    let inactive = at(stats, "/memory_stats/stats/total_inactive_file").unwrap_or(0.0);
+    (usage - inactive).max(0.0)
 }
 
 /// Waits until the engine itself reports the traffic pair talking and the disk writer
 /// reading and writing, so that the counters checked below are known to have moved.
 async fn wait_for_activity(fleet: &Fleet) {
-    let (server, disk) = (fleet.ids["server"].as_str(), fleet.ids["disk"].as_str());
+    let (server, disk) = (fleet.id("server"), fleet.id("disk"));
     let mut last = HashMap::new();
     for _ in 0..60 {
         last = engine_stats(&[server, disk]).await;
         let received = network_sum(&last[server], "rx_bytes").unwrap_or(0.0);
+        let list = "io_service_bytes_recursive";
         let (read, written) = (
-            blkio_sum(&last[disk], "read"),
-            blkio_sum(&last[disk], "write"),
+            blkio_sum(&last[disk], list, "read"),
+            blkio_sum(&last[disk], list, "write"),
         );
         if received >= 100_000.0 && read > 0.0 && written > 0.0 {
             return;
@@ -248,6 +192,89 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap()
 }
 
+/// A family and how to read its value from the engine's own stats (`None`: not reported).
+type FromStats = (&'static str, fn(&Value) -> Option<f64>);
+
+/// Counters read from stats.
+const COUNTERS: &[FromStats] = &[
+    ("container_cpu_usage_seconds_total", |s| {
+        at(s, "/cpu_stats/cpu_usage/total_usage").map(|ns| ns / 1e9)
+    }),
+    ("container_cpu_user_seconds_total", |s| {
+        at(s, "/cpu_stats/cpu_usage/usage_in_usermode").map(|ns| ns / 1e9)
+    }),
+    ("container_cpu_system_seconds_total", |s| {
+        at(s, "/cpu_stats/cpu_usage/usage_in_kernelmode").map(|ns| ns / 1e9)
+    }),
+    ("container_network_receive_bytes_total", |s| {
+        network_sum(s, "rx_bytes")
+    }),
+    ("container_network_transmit_bytes_total", |s| {
+        network_sum(s, "tx_bytes")
+    }),
+    ("container_network_receive_packets_total", |s| {
+        network_sum(s, "rx_packets")
+    }),
+    ("container_network_transmit_packets_total", |s| {
+        network_sum(s, "tx_packets")
+    }),
+    ("container_network_receive_errors_total", |s| {
+        network_sum(s, "rx_errors")
+    }),
+    ("container_network_transmit_errors_total", |s| {
+        network_sum(s, "tx_errors")
+    }),
+    ("container_network_receive_packets_dropped_total", |s| {
+        network_sum(s, "rx_dropped")
+    }),
+    ("container_network_transmit_packets_dropped_total", |s| {
+        network_sum(s, "tx_dropped")
+    }),
+    ("container_fs_reads_bytes_total", |s| {
+        Some(blkio_sum(s, "io_service_bytes_recursive", "read"))
+    }),
+    ("container_fs_writes_bytes_total", |s| {
+        Some(blkio_sum(s, "io_service_bytes_recursive", "write"))
+    }),
+    ("container_fs_reads_total", |s| {
+        Some(blkio_sum(s, "io_serviced_recursive", "read"))
+    }),
+    ("container_fs_writes_total", |s| {
+        Some(blkio_sum(s, "io_serviced_recursive", "write"))
+    }),
+    // The engine omits a zero failcnt.
+    ("container_memory_failcnt", |s| {
+        Some(at(s, "/memory_stats/failcnt").unwrap_or(0.0))
+    }),
+];
+
+/// Gauges read from stats.
+const GAUGES: &[FromStats] = &[
+    ("container_memory_usage_bytes", |s| {
+        at(s, "/memory_stats/usage")
+    }),
+    ("container_memory_working_set_bytes", |s| {
+        Some(working_set(s))
+    }),
+    ("container_memory_rss", |s| {
+        at(s, "/memory_stats/stats/total_rss")
+    }),
+    ("container_memory_cache", |s| {
+        at(s, "/memory_stats/stats/total_cache")
+    }),
+    ("container_memory_mapped_file", |s| {
+        at(s, "/memory_stats/stats/total_mapped_file")
+    }),
+    ("container_memory_swap", |s| {
+        at(s, "/memory_stats/stats/total_swap")
+    }),
+    ("container_memory_max_usage_bytes", |s| {
+        at(s, "/memory_stats/max_usage")
+    }),
+    ("container_threads", |s| at(s, "/pids_stats/current")),
+    ("container_threads_max", |s| at(s, "/pids_stats/limit")),
+];
+
 #[tokio::test]
 async fn a_real_engine_scrape_matches_the_engines_own_stats() {
     require_engine();
@@ -261,7 +288,7 @@ async fn a_real_engine_scrape_matches_the_engines_own_stats() {
     let with_stats = [
         "burner", "idle", "labelled", "paused", "server", "client", "disk",
     ];
-    let ids: Vec<&str> = with_stats.iter().map(|r| fleet.ids[r].as_str()).collect();
+    let ids: Vec<&str> = with_stats.iter().map(|r| fleet.id(r)).collect();
     let running_on_engine = docker(&["ps", "-q"]).lines().count();
 
     let t0 = unix_now();
@@ -280,7 +307,9 @@ async fn a_real_engine_scrape_matches_the_engines_own_stats() {
         "real-engine fleet: {running_on_engine} containers with stats, scrape took {duration:.3} s, exporter RSS {rss} KiB"
     );
     assert!(duration > 0.0 && duration < 8.0, "{duration}");
-    for kind in ["list", "stats", "decode", "timeout"] {
+    for kind in [
+        "list", "stats", "decode", "timeout", "inspect", "events", "info",
+    ] {
         assert_eq!(
             single(
                 body,
@@ -295,19 +324,15 @@ async fn a_real_engine_scrape_matches_the_engines_own_stats() {
         running_on_engine as f64,
         "docker ps counts {running_on_engine} containers with stats (running and paused)"
     );
+    assert_eq!(single(body, "docker_exporter_engine_up "), 1.0);
 
     for role in with_stats.iter().chain(&["exited"]) {
-        let id = &fleet.ids[role];
+        let id = fleet.id(role);
         let name = fleet.name(role);
         let identity = format!("{{name=\"{name}\",image=\"{IMAGE}\",id=\"{id}\"}}");
         assert!(
-            body.contains(&format!("container_last_seen{identity}")),
+            body.contains(&format!("container_state{identity}")),
             "{role}: no series with exactly {identity}"
-        );
-        let seen = series(body, "container_last_seen", id).unwrap();
-        assert!(
-            seen >= t0 - 1.0 && seen <= t1,
-            "{role}: last seen {seen} outside [{t0}, {t1}]"
         );
         let expected_state = if *role == "exited" || *role == "paused" {
             0.0
@@ -319,101 +344,81 @@ async fn a_real_engine_scrape_matches_the_engines_own_stats() {
             Some(expected_state),
             "{role}"
         );
+        if *role != "exited" {
+            let seen = series(body, "container_last_seen", id).unwrap();
+            assert!(
+                seen >= t0 - 1.0 && seen <= t1,
+                "{role}: last seen {seen} outside [{t0}, {t1}]"
+            );
+        }
     }
     assert_eq!(
         series(
             body,
             "container_cpu_usage_seconds_total",
-            &fleet.ids["exited"]
+            fleet.id("exited")
         ),
         None,
         "an exited container has no usage series"
     );
 
     for role in with_stats {
-        let id = fleet.ids[role].as_str();
+        let id = fleet.id(role);
         let (b, a) = (&before[id], &after[id]);
-
-        let cpu = series(body, "container_cpu_usage_seconds_total", id).expect(role);
-        let ns = "/cpu_stats/cpu_usage/total_usage";
-        assert_between(
-            &format!("{role} cpu"),
-            cpu,
-            u64_at(b, ns) / 1e9,
-            u64_at(a, ns) / 1e9,
-        );
-
-        let memory = series(body, "container_memory_usage_bytes", id).expect(role);
-        let (m0, m1) = (
-            u64_at(b, "/memory_stats/usage"),
-            u64_at(a, "/memory_stats/usage"),
-        );
-        // A gauge: allow for it moving a little between the three reads.
-        let (low, high) = (m0.min(m1), m0.max(m1));
-        assert!(
-            memory >= low * 0.8 - 524_288.0 && memory <= high * 1.2 + 524_288.0,
-            "{role} memory {memory} far from the engine's {m0}..{m1}"
-        );
-
-        match (network_sum(b, "rx_bytes"), network_sum(a, "rx_bytes")) {
-            (Some(rx0), Some(rx1)) => {
-                let rx = series(body, "container_network_receive_bytes_total", id).expect(role);
-                let tx = series(body, "container_network_transmit_bytes_total", id).expect(role);
-                assert_between(&format!("{role} rx"), rx, rx0, rx1);
-                let (tx0, tx1) = (
-                    network_sum(b, "tx_bytes").unwrap(),
-                    network_sum(a, "tx_bytes").unwrap(),
-                );
-                assert_between(&format!("{role} tx"), tx, tx0, tx1);
-                assert!(
-                    rx > 0.0 && tx > 0.0,
-                    "{role} exchanged traffic: rx {rx} tx {tx}"
-                );
-            }
-            _ => {
-                assert_eq!(
-                    series(body, "container_network_receive_bytes_total", id),
-                    None,
-                    "{role}"
-                );
-                assert_eq!(
-                    series(body, "container_network_transmit_bytes_total", id),
-                    None,
-                    "{role}"
-                );
+        for (family, read) in COUNTERS {
+            let what = format!("{role} {family}");
+            match (read(b), read(a), series(body, family, id)) {
+                (Some(low), Some(high), Some(value)) => assert_between(&what, value, low, high),
+                (None, None, None) => {}
+                other => panic!("{what}: engine and exporter disagree on presence: {other:?}"),
             }
         }
-
-        let reads = series(body, "container_fs_reads_bytes_total", id).expect(role);
-        let writes = series(body, "container_fs_writes_bytes_total", id).expect(role);
-        assert_between(
-            &format!("{role} fs reads"),
-            reads,
-            blkio_sum(b, "read"),
-            blkio_sum(a, "read"),
-        );
-        assert_between(
-            &format!("{role} fs writes"),
-            writes,
-            blkio_sum(b, "write"),
-            blkio_sum(a, "write"),
-        );
-        if role == "disk" {
-            assert!(
-                reads > 0.0 && writes > 0.0,
-                "disk reads {reads} writes {writes}"
-            );
+        for (family, read) in GAUGES {
+            let what = format!("{role} {family}");
+            match (read(b), read(a), series(body, family, id)) {
+                (Some(low), Some(high), Some(value)) => assert_near(&what, value, low, high),
+                (None, None, None) => {}
+                other => panic!("{what}: engine and exporter disagree on presence: {other:?}"),
+            }
         }
+        // No CPU quota, so no CFS families (as cAdvisor); no health check: −1.
+        assert_eq!(
+            series(body, "container_cpu_cfs_periods_total", id),
+            None,
+            "{role}"
+        );
+        let health = series(body, "container_health_state", id);
+        let expected_health = if role == "paused" { None } else { Some(-1.0) };
+        assert_eq!(health, expected_health, "{role} health");
     }
-    // The traffic pair really talked to each other.
-    assert!(
-        series(
-            body,
-            "container_network_receive_bytes_total",
-            &fleet.ids["server"]
-        )
-        .unwrap()
-            > 100_000.0
+    // The activity the fleet was made for really shows.
+    let traffic = series(
+        body,
+        "container_network_receive_bytes_total",
+        fleet.id("server"),
     );
+    assert!(traffic.unwrap() > 100_000.0, "{traffic:?}");
+    let disk = fleet.id("disk");
+    for family in [
+        "container_fs_reads_bytes_total",
+        "container_fs_writes_bytes_total",
+    ] {
+        assert!(series(body, family, disk).unwrap() > 0.0, "{family}");
+    }
+    let burner = fleet.id("burner");
+    assert!(series(body, "container_cpu_user_seconds_total", burner).unwrap() > 0.5);
+    assert_eq!(
+        series(body, "container_threads_max", fleet.id("paused")),
+        Some(50.0),
+        "--pids-limit 50"
+    );
+    for role in with_stats {
+        let id = fleet.id(role);
+        assert_eq!(
+            series(body, "container_spec_memory_limit_bytes", id),
+            Some(0.0),
+            "{role}: unlimited is 0, never the host's memory"
+        );
+    }
     drop(fleet);
 }

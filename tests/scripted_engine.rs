@@ -1,79 +1,24 @@
 //! The exporter against a scripted engine, for what a real engine cannot be made to do on
 //! demand: hung and broken stats answers, containers vanishing mid-scrape, an engine that
-//! is down and then comes up, request counting for coalescing, and the golden exposition.
+//! is down and then comes up, request counting for coalescing, other API versions.
 #![cfg(unix)]
 
 mod support;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use support::exporter::{InProcess, config_for};
 use support::exposition::value;
 use support::fake_engine::{FakeContainer, FakeEngine, Reply, fake_id, fixture};
-use support::http::{self, Response};
+use support::http;
 use support::promtool;
-
-fn socket_in(dir: &tempdir::Dir) -> std::path::PathBuf {
-    dir.path().join("engine.sock")
-}
-
-/// A private temporary directory, removed on drop.
-mod tempdir {
-    use std::path::{Path, PathBuf};
-
-    pub struct Dir(PathBuf);
-
-    impl Dir {
-        pub fn new(tag: &str) -> Dir {
-            let path = std::env::temp_dir().join(format!(
-                "dse-{tag}-{}-{}",
-                std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos()
-            ));
-            std::fs::create_dir_all(&path).unwrap();
-            Dir(path)
-        }
-
-        pub fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-async fn scrape(addr: SocketAddr) -> Response {
-    let response = http::get(addr, "/metrics").await.expect("scrape");
-    assert_eq!(response.status, 200, "{}", response.body);
-    response
-}
-
-fn errors(body: &str, kind: &str) -> f64 {
-    value(
-        body,
-        "docker_exporter_scrape_errors_total",
-        &format!("error_type=\"{kind}\""),
-    )
-    .expect("error counter present")
-}
-
-fn id_label(name: &str) -> String {
-    format!("id=\"{}\"", fake_id(name))
-}
+use support::scripted::{TempDir, errors, id_label, scrape};
 
 #[tokio::test]
 async fn a_hung_stats_request_costs_only_its_container() {
-    let dir = tempdir::Dir::new("hung");
+    let dir = TempDir::new("hung");
     let engine = FakeEngine::start(
-        &socket_in(&dir),
+        &dir.socket(),
         vec![
             FakeContainer::running(
                 "quick",
@@ -137,9 +82,9 @@ async fn a_hung_stats_request_costs_only_its_container() {
 
 #[tokio::test]
 async fn the_prometheus_timeout_header_shortens_the_deadline() {
-    let dir = tempdir::Dir::new("header");
+    let dir = TempDir::new("header");
     let engine = FakeEngine::start(
-        &socket_in(&dir),
+        &dir.socket(),
         vec![
             FakeContainer::running("quick", Reply::json(fixture("linux-cgroup-v2.json"))),
             FakeContainer::running("stuck", Reply::Hang),
@@ -177,10 +122,10 @@ async fn the_prometheus_timeout_header_shortens_the_deadline() {
 
 #[tokio::test]
 async fn broken_answers_are_decode_errors_and_cost_only_their_container() {
-    let dir = tempdir::Dir::new("broken");
+    let dir = TempDir::new("broken");
     let good = fixture("linux-cgroup-v1-network.json");
     let engine = FakeEngine::start(
-        &socket_in(&dir),
+        &dir.socket(),
         vec![
             FakeContainer::running("good", Reply::json(good.clone())),
             FakeContainer::running("truncated", Reply::json(&good[..good.len() / 2])),
@@ -215,9 +160,9 @@ async fn broken_answers_are_decode_errors_and_cost_only_their_container() {
 
 #[tokio::test]
 async fn a_container_that_stopped_or_vanished_mid_scrape_costs_nothing() {
-    let dir = tempdir::Dir::new("vanished");
+    let dir = TempDir::new("vanished");
     let engine = FakeEngine::start(
-        &socket_in(&dir),
+        &dir.socket(),
         vec![
             FakeContainer::running(
                 "alive",
@@ -249,9 +194,9 @@ async fn a_container_that_stopped_or_vanished_mid_scrape_costs_nothing() {
 
 #[tokio::test]
 async fn a_failed_stats_request_is_a_stats_error() {
-    let dir = tempdir::Dir::new("failed");
+    let dir = TempDir::new("failed");
     let engine = FakeEngine::start(
-        &socket_in(&dir),
+        &dir.socket(),
         vec![
             FakeContainer::running("fine", Reply::json(fixture("podman.json"))),
             FakeContainer::running("broken-engine", Reply::status(500, "cgroup read failed")),
@@ -273,8 +218,8 @@ async fn a_failed_stats_request_is_a_stats_error() {
 
 #[tokio::test]
 async fn an_engine_down_at_start_is_waited_for_and_used_once_up() {
-    let dir = tempdir::Dir::new("late");
-    let socket = socket_in(&dir);
+    let dir = TempDir::new("late");
+    let socket = dir.socket();
     let exporter = InProcess::start(config_for(&socket)).await;
 
     let health = http::get(exporter.addr, "/health").await.unwrap();
@@ -297,9 +242,12 @@ async fn an_engine_down_at_start_is_waited_for_and_used_once_up() {
         .filter_map(|l| l.strip_prefix("# TYPE "))
         .collect();
     assert!(
-        families.iter().all(|f| f.starts_with("docker_exporter_")),
+        families
+            .iter()
+            .all(|f| f.starts_with("docker_exporter_") || f.starts_with("process_")),
         "only the exporter's own families without an engine: {families:?}"
     );
+    assert_eq!(value(&body, "docker_exporter_engine_up", ""), Some(0.0));
     promtool::check_metrics(&body);
 
     let _engine = FakeEngine::start(
@@ -330,10 +278,10 @@ async fn an_engine_down_at_start_is_waited_for_and_used_once_up() {
 
 #[tokio::test]
 async fn eight_simultaneous_scrapes_share_one_collection() {
-    let dir = tempdir::Dir::new("coalesce");
+    let dir = TempDir::new("coalesce");
     let names = ["c1", "c2", "c3", "c4", "c5"];
     let engine = FakeEngine::start(
-        &socket_in(&dir),
+        &dir.socket(),
         names
             .iter()
             .map(|n| {
@@ -379,9 +327,9 @@ async fn eight_simultaneous_scrapes_share_one_collection() {
 
 #[tokio::test]
 async fn a_finished_collection_is_reused_for_the_cache_ttl_only() {
-    let dir = tempdir::Dir::new("ttl");
+    let dir = TempDir::new("ttl");
     let engine = FakeEngine::start(
-        &socket_in(&dir),
+        &dir.socket(),
         vec![FakeContainer::running(
             "one",
             Reply::json(fixture("podman.json")),
@@ -394,7 +342,18 @@ async fn a_finished_collection_is_reused_for_the_cache_ttl_only() {
     let first = scrape(exporter.addr).await.body;
     let second = scrape(exporter.addr).await.body;
     assert_eq!(engine.count("/containers/json"), 1);
-    assert_eq!(first, second, "the reused snapshot is encoded the same");
+    // The exporter's own process families are read anew for every answer.
+    let collected = |body: &str| -> Vec<String> {
+        body.lines()
+            .filter(|l| !l.contains("process_"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        collected(&first),
+        collected(&second),
+        "the reused snapshot is encoded the same"
+    );
     tokio::time::sleep(Duration::from_millis(700)).await;
     scrape(exporter.addr).await;
     assert_eq!(engine.count("/containers/json"), 2);
@@ -402,9 +361,9 @@ async fn a_finished_collection_is_reused_for_the_cache_ttl_only() {
 
 #[tokio::test]
 async fn requests_carry_the_negotiated_api_version() {
-    let dir = tempdir::Dir::new("version");
+    let dir = TempDir::new("version");
     let old = FakeEngine::start_as(
-        &socket_in(&dir),
+        &dir.socket(),
         "linux",
         "1.41",
         vec![FakeContainer::running(
@@ -416,14 +375,28 @@ async fn requests_carry_the_negotiated_api_version() {
     scrape(exporter.addr).await;
     let requests = old.requests();
     assert_eq!(requests[0], "/version", "{requests:?}");
-    assert_eq!(requests[1], "/v1.41/containers/json?all=true&size=false");
-    assert!(requests[2].starts_with(&format!("/v1.41/containers/{}/stats?", fake_id("one"))));
-    assert!(requests[2].contains("stream=false") && requests[2].contains("one-shot=true"));
+    // Then, side by side, the listing and /info; then inspect and stats.
+    let mut next: Vec<&str> = requests[1..3].iter().map(String::as_str).collect();
+    next.sort();
+    assert_eq!(
+        next,
+        ["/v1.41/containers/json?all=true&size=false", "/v1.41/info"]
+    );
+    let id = fake_id("one");
+    let mut last: Vec<&str> = requests[3..].iter().map(String::as_str).collect();
+    last.sort();
+    assert_eq!(
+        last,
+        [
+            format!("/v1.41/containers/{id}/json"),
+            format!("/v1.41/containers/{id}/stats?stream=false&one-shot=true"),
+        ]
+    );
     drop(old);
 
     // A newer engine than the exporter knows is spoken to in the exporter's newest version.
     let newer = FakeEngine::start_as(
-        &socket_in(&dir),
+        &dir.socket(),
         "linux",
         "1.99",
         vec![FakeContainer::running(
@@ -442,9 +415,9 @@ async fn requests_carry_the_negotiated_api_version() {
 #[tokio::test]
 async fn only_get_and_head_reach_the_engine() {
     // The socket may be mounted read-only behind a proxy that allows GET only.
-    let dir = tempdir::Dir::new("readonly");
+    let dir = TempDir::new("readonly");
     let engine = FakeEngine::start(
-        &socket_in(&dir),
+        &dir.socket(),
         vec![FakeContainer::running(
             "one",
             Reply::json(fixture("podman.json")),
@@ -459,138 +432,4 @@ async fn only_get_and_head_reach_the_engine() {
         "{:?}",
         engine.methods()
     );
-}
-
-/// Replaces the values that change from run to run.
-fn normalise(body: &str) -> String {
-    body.lines()
-        .map(|line| {
-            if line.starts_with("container_last_seen{")
-                || line.starts_with("docker_exporter_scrape_duration_seconds ")
-            {
-                let (series, _) = line.rsplit_once(' ').unwrap();
-                format!("{series} <varies>")
-            } else {
-                line.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
-}
-
-/// Compares with tests/golden/`name`; `UPDATE_GOLDEN=1` rewrites it instead.
-fn assert_golden(name: &str, actual: &str) {
-    let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(format!("{}/tests/golden", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e} (UPDATE_GOLDEN=1 writes it)"));
-    assert!(
-        expected == actual,
-        "{path} differs (UPDATE_GOLDEN=1 rewrites it after review)\n--- expected\n{expected}\n--- actual\n{actual}"
-    );
-}
-
-fn linux_fleet() -> Vec<FakeContainer> {
-    vec![
-        FakeContainer::running("web", Reply::json(fixture("linux-cgroup-v1-network.json"))),
-        FakeContainer::running("db", Reply::json(fixture("linux-cgroup-v1-blkio.json"))),
-        FakeContainer::running(
-            "worker",
-            Reply::json(fixture("linux-cgroup-v1-no-network.json")),
-        ),
-        FakeContainer::running("desktop", Reply::json(fixture("linux-cgroup-v2.json"))),
-        FakeContainer::running("podman", Reply::json(fixture("podman.json"))),
-        FakeContainer {
-            image: "registry.local/odd\"image\\name:1".to_string(),
-            ..FakeContainer::running("odd", Reply::json(fixture("missing-fields.json")))
-        },
-        FakeContainer::in_state("batch", "exited"),
-        FakeContainer::in_state("new", "created"),
-    ]
-}
-
-#[tokio::test]
-async fn golden_exposition_for_a_linux_engine() {
-    let dir = tempdir::Dir::new("golden");
-    let engine = FakeEngine::start(&socket_in(&dir), linux_fleet());
-    let exporter = InProcess::start(config_for(&engine.socket)).await;
-    let before = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64();
-    let response = scrape(exporter.addr).await;
-
-    assert_eq!(
-        response.header("content-type"),
-        Some("text/plain; version=0.0.4; charset=utf-8")
-    );
-    let seen = value(&response.body, "container_last_seen", &id_label("batch")).unwrap();
-    assert!(
-        seen >= before.floor() && seen <= before + 5.0,
-        "last_seen {seen} is the scrape's time {before}"
-    );
-    promtool::check_metrics(&response.body);
-    assert_golden("linux.prom", &normalise(&response.body));
-}
-
-#[tokio::test]
-async fn openmetrics_when_the_scraper_asks_for_it() {
-    let dir = tempdir::Dir::new("openmetrics");
-    let engine = FakeEngine::start(&socket_in(&dir), linux_fleet());
-    let exporter = InProcess::start(config_for(&engine.socket)).await;
-    let prometheus_accept = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-    let response = http::request(
-        exporter.addr,
-        "GET",
-        "/metrics",
-        &[("Accept", prometheus_accept)],
-    )
-    .await
-    .unwrap();
-    assert_eq!(response.status, 200);
-    assert_eq!(
-        response.header("content-type"),
-        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
-    );
-    assert!(response.body.ends_with("# EOF\n"));
-    assert!(
-        response
-            .body
-            .contains("# TYPE container_cpu_usage_seconds counter\n")
-    );
-    assert!(
-        value(
-            &response.body,
-            "container_cpu_usage_seconds_total",
-            &id_label("web")
-        )
-        .is_some()
-    );
-}
-
-#[tokio::test]
-async fn golden_exposition_for_a_windows_engine() {
-    let dir = tempdir::Dir::new("golden-windows");
-    let engine = FakeEngine::start_as(
-        &socket_in(&dir),
-        "windows",
-        "1.47",
-        vec![
-            FakeContainer::running("iis", Reply::json(fixture("windows.json"))),
-            FakeContainer::running(
-                "dotnet-api",
-                Reply::json(fixture("windows-api-1.52-os-type.json")),
-            ),
-            FakeContainer::in_state("nightly-job", "exited"),
-        ],
-    );
-    let exporter = InProcess::start(config_for(&engine.socket)).await;
-    let body = scrape(exporter.addr).await.body;
-    promtool::check_metrics(&body);
-    assert_golden("windows.prom", &normalise(&body));
 }

@@ -10,6 +10,8 @@ use std::time::Duration;
 use docker_stats_exporter::config::Config;
 use docker_stats_exporter::engine::Endpoint;
 use docker_stats_exporter::exporter::Exporter;
+use docker_stats_exporter::families::Groups;
+use docker_stats_exporter::selection::Selection;
 use docker_stats_exporter::server::serve;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -24,6 +26,8 @@ pub fn config_for(socket: &Path) -> Config {
         scrape_timeout: Duration::from_secs(8),
         cache_ttl: Duration::ZERO,
         max_concurrency: 512,
+        selection: Selection::all(),
+        disabled_metrics: Groups::none(),
         log_filter: "info".to_string(),
         poll_interval_given: false,
     }
@@ -69,7 +73,7 @@ impl Drop for InProcess {
 
 /// Every setting the exporter reads from the environment: cleared for each child so the
 /// test's own environment (DOCKER_HOST in CI) cannot leak in.
-const SETTINGS: [&str; 9] = [
+const SETTINGS: [&str; 13] = [
     "EXPORTER_PORT",
     "EXPORTER_ADDRESS",
     "DOCKER_HOST",
@@ -79,6 +83,10 @@ const SETTINGS: [&str; 9] = [
     "MAX_CONCURRENCY",
     "POLL_INTERVAL",
     "RUST_LOG",
+    "CONTAINER_LABELS",
+    "CONTAINER_FILTERS",
+    "CONTAINER_EXCLUDE_LABELS",
+    "DISABLE_METRICS",
 ];
 
 /// A command for the real binary with a clean set of settings plus `env`.

@@ -1,13 +1,18 @@
 //! Helpers shared by the integration tests: a raw HTTP client, the scripted engine, ways to
-//! run the exporter (in process and as the real binary), and promtool.
+//! run the exporter (in process and as the real binary), promtool, and a real Prometheus.
 //!
 //! Each test binary uses a different part, hence the allowance below.
 #![allow(dead_code)]
 
 #[cfg(unix)]
 pub mod docker;
+#[cfg(unix)]
+pub mod engine_api;
 pub mod exporter;
 pub mod exposition;
 pub mod fake_engine;
 pub mod http;
+#[cfg(unix)]
+pub mod prometheus;
 pub mod promtool;
+pub mod scripted;
