@@ -1,16 +1,22 @@
 //! The reproducible scale run behind docs/PERFORMANCE.md: `cargo bench --bench scale`.
 //!
 //! 1. 3 000 scripted containers (the scripted engine in this process, 2 ms per stats
-//!    answer): the exporter binary's CPU time per scrape and its memory, at the default
+//!    answer, on the wire as dockerd answers): the requests one steady-state scrape sends,
+//!    the exporter binary's CPU time per scrape and its memory, at the default
 //!    MAX_CONCURRENCY and two lower ones; then, at rest, its CPU over 60 idle seconds (the
-//!    target is no tick at all) and RSS.
-//! 3. A real Docker Engine (DOCKER_HOST, or the isolated one tests/engine.sh starts) with
+//!    target is no CPU at all) and RSS.
+//! 2. A real Docker Engine (DOCKER_HOST, or the isolated one tests/engine.sh starts) with
 //!    10, 60 and 150 busybox containers: the engine's floor, i.e. listing plus concurrent
 //!    one-shot stats for every container done by this program itself, against a scrape of
 //!    the exporter; interleaved, each after the engine's stats collector has gone idle.
-//!    Reported: medians, their ratio, exporter CPU per scrape, exporter RSS, engine CPU
-//!    (dockerd + containerd) per floor and per scrape. Then scrape time against
-//!    MAX_CONCURRENCY with 150 containers.
+//!    Reported: medians, their ratio, exporter CPU per scrape and per container, exporter
+//!    RSS, engine CPU (dockerd + containerd) per floor and per scrape. Then scrape time
+//!    against MAX_CONCURRENCY with 150 containers.
+//!
+//! CPU times are the kernel's per-thread run times (`/proc/<pid>/task/*/schedstat`, in
+//! nanoseconds), not clock ticks. `DSE_EXPORTER_BIN=<path>` measures another build of the
+//! exporter (e.g. an earlier commit's) instead of this one; `DSE_SCALE_PARTS=real` (or
+//! `scripted`) runs one part only.
 //!
 //! Prints markdown tables. Needs root (for the engine), Debian's busybox-static and ~10 min.
 
@@ -30,7 +36,16 @@ use docker::docker;
 use docker_stats_exporter::config::DEFAULT_MAX_CONCURRENCY;
 use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
 
-const EXPORTER: &str = env!("CARGO_BIN_EXE_docker-stats-exporter");
+/// The exporter binary measured: this build, unless `DSE_EXPORTER_BIN` names another.
+fn exporter_binary() -> String {
+    std::env::var("DSE_EXPORTER_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_docker-stats-exporter").to_string())
+}
+
+/// True when `part` (`scripted` or `real`) is to run.
+fn runs(part: &str) -> bool {
+    std::env::var("DSE_SCALE_PARTS").map_or(true, |parts| parts.split(',').any(|p| p == part))
+}
 const SCRIPTED_CONTAINERS: usize = 3_000;
 const SCRIPTED_SCRAPES: usize = 20;
 /// The default first, then lower limits: memory against concurrency.
@@ -50,8 +65,13 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         println!("## Machine\n\n{}\n", machine());
-        scripted().await;
-        real_engine().await;
+        println!("Exporter: {}\n", exporter_binary());
+        if runs("scripted") {
+            scripted().await;
+        }
+        if runs("real") {
+            real_engine().await;
+        }
     });
 }
 
@@ -69,29 +89,20 @@ fn machine() -> String {
     format!("{cores} cores ({cpu}), Linux {}", kernel.trim())
 }
 
-/// Clock ticks per second of /proc/<pid>/stat CPU times.
-fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// User + system CPU seconds of `pid` so far.
+/// CPU seconds `pid` has run so far, all its threads together: the first field of each
+/// thread's `/proc/<pid>/task/<tid>/schedstat`, in nanoseconds.
 fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks: f64 = [11, 12] // utime, stime (fields 14 and 15 of the whole line)
-        .iter()
-        .filter_map(|&i| fields.get(i).and_then(|v| v.parse::<f64>().ok()))
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0.0;
+    };
+    let nanos: u64 = tasks
+        .filter_map(|task| {
+            let path = task.ok()?.path().join("schedstat");
+            let text = std::fs::read_to_string(path).ok()?;
+            text.split_whitespace().next()?.parse::<u64>().ok()
+        })
         .sum();
-    ticks / clock_ticks()
+    nanos as f64 / 1e9
 }
 
 /// (VmRSS, VmHWM) of `pid` in KiB.
@@ -139,7 +150,7 @@ struct Exporter {
 
 impl Exporter {
     fn start(env: &[(&str, &str)]) -> Exporter {
-        let mut child = Command::new(EXPORTER)
+        let mut child = Command::new(exporter_binary())
             .env_remove("DOCKER_HOST")
             .env("EXPORTER_ADDRESS", "127.0.0.1")
             .env("EXPORTER_PORT", "0")
@@ -203,9 +214,10 @@ async fn scripted() {
             )
         })
         .collect();
-    let _engine = FakeEngine::start(&socket, fleet);
+    let engine = FakeEngine::start(&socket, fleet);
     let socket_text = socket.to_string_lossy().into_owned();
     let mut idle = None;
+    steady_state_requests(&engine, &socket_text).await;
 
     println!("## {SCRIPTED_CONTAINERS} scripted containers, 2 ms per stats answer\n");
     println!(
@@ -250,13 +262,58 @@ async fn scripted() {
     }
     if let Some((idle_cpu, rss)) = idle {
         println!(
-            "\nAt rest, after those scrapes (MAX_CONCURRENCY {DEFAULT_MAX_CONCURRENCY}): {:.0} clock ticks ({:.3} s) of CPU in {} idle seconds; RSS {:.1} MiB.\n",
-            idle_cpu * clock_ticks(),
-            idle_cpu,
+            "\nAt rest, after those scrapes (MAX_CONCURRENCY {DEFAULT_MAX_CONCURRENCY}): {:.3} ms of CPU in {} idle seconds; RSS {:.1} MiB.\n",
+            idle_cpu * 1e3,
             IDLE.as_secs(),
             rss as f64 / 1024.0
         );
     }
+}
+
+/// The requests of the first scrape and of one steady-state scrape, by kind, as the
+/// scripted engine received them.
+async fn steady_state_requests(engine: &FakeEngine, socket: &str) {
+    let exporter = Exporter::start(&[("DOCKER_SOCKET_PATH", socket)]);
+    let kinds = |requests: &[String]| {
+        let mut counts = std::collections::BTreeMap::new();
+        for path in requests {
+            let path = path.split('?').next().unwrap_or("");
+            let kind = if path.ends_with("/containers/json") {
+                "list"
+            } else if path.ends_with("/json") {
+                "inspect"
+            } else if path.ends_with("/stats") {
+                "stats"
+            } else {
+                path.rsplit('/').next().unwrap_or("")
+            };
+            *counts.entry(kind.to_string()).or_insert(0usize) += 1;
+        }
+        counts
+    };
+    let before = engine.requests().len();
+    exporter.scrape().await;
+    let first = kinds(&engine.requests()[before..]);
+    let before = engine.requests().len();
+    exporter.scrape().await;
+    let steady = kinds(&engine.requests()[before..]);
+    println!("Requests per scrape, by kind:\n");
+    println!(
+        "| scrape | version | info | events | list | inspect | stats |\n|---|---|---|---|---|---|---|"
+    );
+    for (label, counts) in [("first", &first), ("steady state", &steady)] {
+        let n = |kind: &str| counts.get(kind).copied().unwrap_or(0);
+        println!(
+            "| {label} | {} | {} | {} | {} | {} | {} |",
+            n("version"),
+            n("info"),
+            n("events"),
+            n("list"),
+            n("inspect"),
+            n("stats")
+        );
+    }
+    println!();
 }
 
 /// Points DOCKER_HOST at the isolated test engine, started here, unless it is set.
@@ -349,15 +406,13 @@ async fn real_engine() {
         ])
     );
     println!(
-        "Medians of {ROUNDS} interleaved rounds; before each measurement the engine's stats collector is left {:.1} s to go idle. CPU times are means over the rounds of /proc clock ticks ({:.0} ms each), so the resolution is {:.1} ms.\n",
+        "Medians of {ROUNDS} interleaved rounds after a first scrape; before each measurement the engine's stats collector is left {:.1} s to go idle. CPU times are means over the rounds.\n",
         SETTLE.as_secs_f64(),
-        1e3 / clock_ticks(),
-        1e3 / clock_ticks() / ROUNDS as f64
     );
     println!(
-        "| containers | floor | exporter scrape | ratio | exporter CPU / scrape | exporter RSS | engine CPU / floor | engine CPU / scrape |"
+        "| containers | floor | exporter scrape | ratio | exporter CPU / scrape | exporter CPU / container | exporter RSS | engine CPU / floor | engine CPU / scrape |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for n in FLEETS {
         ensure_fleet(n);
         let socket_text = socket.to_string_lossy().into_owned();
@@ -382,18 +437,65 @@ async fn real_engine() {
         let (rss, _) = memory_kib(exporter.pid());
         let per = |total: f64| total / ROUNDS as f64 * 1e3;
         println!(
-            "| {n} | {:.2} s | {:.2} s | {:.2}× | {:.1} ms | {:.1} MiB | {:.0} ms | {:.0} ms |",
+            "| {n} | {:.2} s | {:.2} s | {:.2}× | {:.2} ms | {:.0} µs | {:.1} MiB | {:.0} ms | {:.0} ms |",
             floor,
             scrape,
             scrape / floor,
             per(exporter_cpu),
+            per(exporter_cpu) * 1e3 / n as f64,
             rss as f64 / 1024.0,
             per(engine_floor),
             per(engine_scrape),
         );
     }
+    engine_request_costs(&socket).await;
     tick_multiplication(&socket).await;
     remove_fleet();
+}
+
+/// The engine's CPU per request of each kind the exporter sends besides stats (whose cost
+/// the floor above shows), with the largest fleet running: what each request a collection
+/// adds costs the engine. Sequential requests, each kind after the stats collector has
+/// gone idle.
+async fn engine_request_costs(socket: &Path) {
+    const REPEATS: usize = 50;
+    let engine = engine_pids();
+    let list = http::unix_get(socket, "/containers/json")
+        .await
+        .expect("list");
+    let containers: Vec<serde_json::Value> = serde_json::from_str(&list.body).unwrap();
+    let id = containers[0]["Id"].as_str().unwrap().to_string();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let kinds = [
+        ("/_ping", "/_ping".to_string()),
+        ("/version", "/version".to_string()),
+        ("/info", "/info".to_string()),
+        ("list (all=true)", "/containers/json?all=true".to_string()),
+        (
+            "events window (15 s, quiet)",
+            format!("/events?since={}&until={now}", now - 15),
+        ),
+        ("inspect", format!("/containers/{id}/json")),
+    ];
+    println!(
+        "\n## The engine's CPU per request, {} containers\n\nMeans over {REPEATS} sequential requests of each kind.\n",
+        containers.len()
+    );
+    println!("| request | engine CPU | wall time |\n|---|---|---|");
+    for (label, path) in kinds {
+        tokio::time::sleep(SETTLE).await;
+        let (e0, started) = (engine_cpu_seconds(&engine), Instant::now());
+        for _ in 0..REPEATS {
+            let answer = http::unix_get(socket, &path).await.expect(label);
+            assert_eq!(answer.status, 200, "{label}: {}", answer.body);
+        }
+        let cpu = (engine_cpu_seconds(&engine) - e0) / REPEATS as f64;
+        let wall = started.elapsed().as_secs_f64() / REPEATS as f64;
+        println!("| {label} | {:.2} ms | {:.1} ms |", cpu * 1e3, wall * 1e3);
+    }
 }
 
 /// Scrape time against MAX_CONCURRENCY with the largest fleet: every container beyond the
