@@ -4,7 +4,7 @@
 #   docker build -t docker-stats-exporter .
 # Build from a binary compiled on the host (no Rust image needed; what CI does, since it
 # cannot pull images; BuildKit, the default builder since Docker 23, skips the unused stage):
-#   cargo build --release --locked --target x86_64-unknown-linux-musl
+#   cargo build --release --locked --target x86_64-unknown-linux-musl   (Debian: musl-tools)
 #   docker build --build-arg BINARY=prebuilt -t docker-stats-exporter .
 # Run (the image runs as nobody: give it the socket's group):
 #   docker run -d --name docker-stats-exporter -p 8003:8003 \
@@ -17,7 +17,10 @@
 ARG BINARY=compiled
 
 FROM rust:1-bookworm AS compiled
-RUN rustup target add x86_64-unknown-linux-musl
+# ring (TLS toward the engine) compiles C for the musl target with musl-gcc.
+RUN apt-get update && apt-get install -y --no-install-recommends musl-tools \
+    && rm -rf /var/lib/apt/lists/* \
+    && rustup target add x86_64-unknown-linux-musl
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src

@@ -208,8 +208,8 @@ impl Collector {
             None => self.kept().host.as_ref().map(|kept| kept.info.clone()),
         };
         snapshot.engine = Some(engine_facts(&version, host.as_ref()));
-        let summaries = match listing {
-            Ok(Ok(summaries)) => summaries,
+        let listing = match listing {
+            Ok(Ok(listing)) => listing,
             Ok(Err(error)) => return self.listing_failed(errors, &error.to_string()),
             Err(_) => {
                 let why = format!(
@@ -219,8 +219,15 @@ impl Collector {
                 return self.listing_failed(errors, &why);
             }
         };
-        let mut containers = Vec::with_capacity(summaries.len());
-        for summary in summaries {
+        if listing.unreadable > 0 {
+            errors.add(ErrorType::Decode, listing.unreadable as u64);
+            warn!(
+                "{} entries of the container list were unreadable; they are left out",
+                listing.unreadable
+            );
+        }
+        let mut containers = Vec::with_capacity(listing.containers.len());
+        for summary in listing.containers {
             if is_excluded(&summary, &self.selection) {
                 continue;
             }

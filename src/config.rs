@@ -7,13 +7,13 @@
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
 
-use crate::engine::Endpoint;
+use crate::endpoint::{Endpoint, EndpointSettings};
 use crate::families::{Group, Groups};
-use crate::platform;
 use crate::selection::Selection;
 
 /// Stats requests in flight at once unless `MAX_CONCURRENCY` says otherwise.
@@ -51,14 +51,38 @@ pub struct Args {
     )]
     pub address: String,
 
-    /// Docker Engine endpoint: unix:///path, tcp://host:port or npipe:////./pipe/NAME
-    /// [default: the platform's engine socket or pipe].
+    /// Docker Engine endpoint: unix:///path, tcp://host:port, https://host:port or
+    /// npipe:////./pipe/NAME [default: the docker context, else the platform's engine].
     #[arg(long, env = "DOCKER_HOST", value_name = "URL")]
     pub docker_host: Option<String>,
 
-    /// Path of the engine's unix socket (or Windows named pipe); wins over DOCKER_HOST.
+    /// Path of the engine's unix socket (or Windows named pipe); wins over everything else.
     #[arg(long, env = "DOCKER_SOCKET_PATH", value_name = "PATH")]
     pub docker_socket_path: Option<String>,
+
+    /// Any value: TLS to the engine, verifying its certificate against ca.pem (as the
+    /// docker CLI reads DOCKER_TLS_VERIFY).
+    #[arg(long, env = "DOCKER_TLS_VERIFY", value_name = "ANY")]
+    pub docker_tls_verify: Option<String>,
+
+    /// Any value: TLS to the engine without verifying its certificate.
+    #[arg(long, env = "DOCKER_TLS", value_name = "ANY")]
+    pub docker_tls: Option<String>,
+
+    /// Directory of ca.pem, cert.pem and key.pem for TLS to the engine [default: the
+    /// docker CLI's configuration directory]; setting it means TLS.
+    #[arg(long, env = "DOCKER_CERT_PATH", value_name = "DIR")]
+    pub docker_cert_path: Option<String>,
+
+    /// A docker CLI context to collect from [default: currentContext of the docker CLI's
+    /// config.json].
+    #[arg(long, env = "DOCKER_CONTEXT", value_name = "NAME")]
+    pub docker_context: Option<String>,
+
+    /// The docker CLI's configuration directory, with config.json and the contexts
+    /// [default: ~/.docker].
+    #[arg(long, env = "DOCKER_CONFIG", value_name = "DIR")]
+    pub docker_config: Option<String>,
 
     /// Seconds one collection may take; Prometheus' X-Prometheus-Scrape-Timeout-Seconds
     /// header lowers it for that scrape.
@@ -140,6 +164,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The Docker Engine to collect from.
     pub endpoint: Endpoint,
+    /// Why that engine: `DOCKER_HOST`, `docker context "x" (DOCKER_CONTEXT)`, …
+    pub endpoint_reason: String,
     /// Upper bound of one collection.
     pub scrape_timeout: Duration,
     /// How long a finished collection may be reused.
@@ -186,10 +212,12 @@ impl Config {
     pub fn from_args(args: &Args) -> Result<Config, ConfigError> {
         let port = parse_port(&args.port)?;
         let ip = parse_address(&args.address)?;
-        let endpoint = parse_endpoint(
-            non_empty(args.docker_socket_path.as_deref()),
-            non_empty(args.docker_host.as_deref()),
-        )?;
+        let choice = endpoint_settings(args).choose().map_err(|e| ConfigError {
+            setting: e.setting,
+            flag: flag_of(e.setting),
+            value: e.value,
+            reason: e.reason,
+        })?;
         let scrape_timeout = parse_seconds(
             "SCRAPE_TIMEOUT",
             "--scrape-timeout",
@@ -203,7 +231,8 @@ impl Config {
         let log_filter = args.log_filter.trim();
         Ok(Config {
             listen: SocketAddr::new(ip, port),
-            endpoint,
+            endpoint: choice.endpoint,
+            endpoint_reason: choice.reason,
             scrape_timeout,
             cache_ttl,
             max_concurrency,
@@ -353,59 +382,31 @@ fn parse_disabled_metrics(names: &[String]) -> Result<Groups, ConfigError> {
     Ok(groups)
 }
 
-/// `DOCKER_SOCKET_PATH` wins over `DOCKER_HOST`; without either, the platform default.
-fn parse_endpoint(
-    socket_path: Option<&str>,
-    docker_host: Option<&str>,
-) -> Result<Endpoint, ConfigError> {
-    if let Some(path) = socket_path {
-        return Ok(Endpoint::from_socket_path(path));
-    }
-    let Some(host) = docker_host else {
-        return Ok(Endpoint::platform_default());
-    };
-    let refuse = |reason: &str| error("DOCKER_HOST", "--docker-host", host, reason);
-    let Some((scheme, rest)) = host.split_once("://") else {
-        return Err(refuse(
-            "expected unix:///path, tcp://host:port or npipe:////./pipe/NAME",
-        ));
-    };
-    if let Some(reason) = platform::unsupported_scheme(scheme) {
-        return Err(refuse(reason));
-    }
-    match scheme {
-        "unix" | "npipe" if !rest.is_empty() => Ok(platform::local_endpoint(rest)),
-        "tcp" | "http" => parse_tcp(rest).map_err(|reason| refuse(&reason)),
-        "https" | "ssh" => Err(refuse(
-            "TLS and ssh endpoints are not supported; use unix://, tcp:// or npipe://",
-        )),
-        "unix" | "npipe" => Err(refuse("the endpoint has no path")),
-        _ => Err(refuse(
-            "unknown scheme; expected unix://, tcp:// or npipe://",
-        )),
+/// The engine settings, as [`EndpointSettings`] takes them: an empty value is unset, as
+/// the docker CLI treats it.
+fn endpoint_settings(args: &Args) -> EndpointSettings {
+    let text = |value: &Option<String>| non_empty(value.as_deref()).map(str::to_string);
+    let path = |value: &Option<String>| non_empty(value.as_deref()).map(PathBuf::from);
+    EndpointSettings {
+        socket_path: text(&args.docker_socket_path),
+        docker_host: text(&args.docker_host),
+        tls_verify: text(&args.docker_tls_verify).is_some(),
+        tls: text(&args.docker_tls).is_some(),
+        cert_path: path(&args.docker_cert_path),
+        context: text(&args.docker_context),
+        config_dir: path(&args.docker_config),
     }
 }
 
-fn parse_tcp(rest: &str) -> Result<Endpoint, String> {
-    let authority = rest.trim_end_matches('/');
-    if authority.is_empty() || authority.contains('/') {
-        return Err("expected tcp://host:port".to_string());
+/// The flag of an endpoint setting.
+fn flag_of(setting: &str) -> &'static str {
+    match setting {
+        "DOCKER_SOCKET_PATH" => "--docker-socket-path",
+        "DOCKER_HOST" => "--docker-host",
+        "DOCKER_CONTEXT" => "--docker-context",
+        "DOCKER_CONFIG" => "--docker-config",
+        _ => "--docker-cert-path",
     }
-    // host:port, [v6]:port, or a host alone (the engine's plain-HTTP port 2375 is implied).
-    let has_port = match authority.rsplit_once(':') {
-        Some((host, port)) if !host.ends_with(':') && !port.contains(']') => {
-            port.parse::<u16>()
-                .map_err(|_| format!("{port:?} is not a port number"))?;
-            true
-        }
-        _ => false,
-    };
-    let address = if has_port {
-        authority.to_string()
-    } else {
-        format!("{authority}:2375")
-    };
-    Ok(Endpoint::Tcp(address))
 }
 
 #[cfg(test)]
@@ -416,7 +417,12 @@ mod tests {
     /// environment of whoever runs the tests (DOCKER_HOST in CI) cannot leak in.
     fn args(extra: &[&str]) -> Args {
         use clap::{CommandFactory, FromArgMatches};
-        let mut argv = vec!["docker-stats-exporter"];
+        // No docker CLI configuration of whoever runs the tests (a currentContext) either.
+        let mut argv = vec![
+            "docker-stats-exporter",
+            "--docker-config",
+            "/nonexistent/dse",
+        ];
         argv.extend_from_slice(extra);
         let matches = Args::command()
             .mut_args(|arg| arg.env(None::<&'static str>))
@@ -460,6 +466,11 @@ mod tests {
         expect("address", "EXPORTER_ADDRESS", &["0.0.0.0"]);
         expect("docker_host", "DOCKER_HOST", &[]);
         expect("docker_socket_path", "DOCKER_SOCKET_PATH", &[]);
+        expect("docker_tls_verify", "DOCKER_TLS_VERIFY", &[]);
+        expect("docker_tls", "DOCKER_TLS", &[]);
+        expect("docker_cert_path", "DOCKER_CERT_PATH", &[]);
+        expect("docker_context", "DOCKER_CONTEXT", &[]);
+        expect("docker_config", "DOCKER_CONFIG", &[]);
         expect("scrape_timeout", "SCRAPE_TIMEOUT", &["8"]);
         expect("cache_ttl", "CACHE_TTL", &["1"]);
         expect(
@@ -554,31 +565,24 @@ mod tests {
     }
 
     #[test]
-    fn endpoint_schemes() {
-        let host = |h: &str| parse_endpoint(None, Some(h));
+    fn docker_host_schemes_name_the_setting() {
+        let host = |h: &str| config(&["--docker-host", h]);
         assert_eq!(
-            host("tcp://127.0.0.1:2375").unwrap(),
-            Endpoint::Tcp("127.0.0.1:2375".into())
-        );
-        assert_eq!(
-            host("tcp://docker.local").unwrap(),
-            Endpoint::Tcp("docker.local:2375".into())
-        );
-        assert_eq!(
-            host("tcp://[::1]:2376/").unwrap(),
-            Endpoint::Tcp("[::1]:2376".into())
+            host("tcp://127.0.0.1:2375").unwrap().endpoint,
+            Endpoint::tcp("127.0.0.1:2375")
         );
         for bad in [
             "ftp://x",
-            "https://host:2376",
             "ssh://me@host",
             "/var/run/docker.sock",
-            "unix://",
             "tcp://host:port",
-            "tcp://",
         ] {
             let e = host(bad).unwrap_err();
-            assert_eq!(e.setting, "DOCKER_HOST", "{bad}");
+            assert_eq!(
+                (e.setting, e.flag),
+                ("DOCKER_HOST", "--docker-host"),
+                "{bad}"
+            );
             assert_eq!(e.value, bad);
         }
     }
@@ -586,28 +590,27 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn unix_endpoints() {
-        let host = |h: &str| parse_endpoint(None, Some(h));
-        assert_eq!(
-            host("unix:///run/docker.sock").unwrap(),
-            Endpoint::Unix("/run/docker.sock".into())
-        );
-        let e = host("npipe:////./pipe/docker_engine").unwrap_err();
+        let c = config(&["--docker-host", "unix:///run/docker.sock"]).unwrap();
+        assert_eq!(c.endpoint, Endpoint::Unix("/run/docker.sock".into()));
+        assert_eq!(c.endpoint_reason, "DOCKER_HOST");
+        let e = config(&["--docker-host", "npipe:////./pipe/docker_engine"]).unwrap_err();
         assert!(e.reason.contains("only on Windows"), "{e}");
     }
 
     #[cfg(windows)]
     #[test]
     fn named_pipe_endpoints() {
-        let host = |h: &str| parse_endpoint(None, Some(h));
+        let c = config(&["--docker-host", "npipe:////./pipe/dockerDesktopLinuxEngine"]).unwrap();
         assert_eq!(
-            host("npipe:////./pipe/dockerDesktopLinuxEngine").unwrap(),
+            c.endpoint,
             Endpoint::NamedPipe(r"\\.\pipe\dockerDesktopLinuxEngine".into())
         );
+        let c = config(&["--docker-socket-path", r"\\.\pipe\docker_engine"]).unwrap();
         assert_eq!(
-            parse_endpoint(Some(r"\\.\pipe\docker_engine"), None).unwrap(),
+            c.endpoint,
             Endpoint::NamedPipe(r"\\.\pipe\docker_engine".into())
         );
-        let e = host("unix:///var/run/docker.sock").unwrap_err();
+        let e = config(&["--docker-host", "unix:///var/run/docker.sock"]).unwrap_err();
         assert_eq!(e.setting, "DOCKER_HOST");
         assert_eq!(
             Endpoint::platform_default(),
@@ -616,16 +619,43 @@ mod tests {
     }
 
     #[test]
-    fn socket_path_wins_over_docker_host() {
-        let e = parse_endpoint(Some("/tmp/engine.sock"), Some("tcp://127.0.0.1:2375")).unwrap();
-        assert_eq!(e, Endpoint::from_socket_path("/tmp/engine.sock"));
-        // An empty value counts as unset, as the docker CLI treats it.
+    fn the_socket_path_wins_and_empty_values_are_unset() {
+        let c = config(&[
+            "--docker-socket-path",
+            "/tmp/engine.sock",
+            "--docker-host",
+            "tcp://127.0.0.1:2375",
+        ])
+        .unwrap();
+        assert_eq!(c.endpoint, Endpoint::from_socket_path("/tmp/engine.sock"));
+        assert_eq!(c.endpoint_reason, "DOCKER_SOCKET_PATH");
         assert_eq!(
             config(&["--docker-host", "", "--docker-socket-path", " "])
                 .unwrap()
                 .endpoint,
             Endpoint::platform_default()
         );
+    }
+
+    #[test]
+    fn a_missing_context_stops_the_exporter_naming_it() {
+        let e = config(&["--docker-context", "nowhere"]).unwrap_err();
+        assert_eq!((e.setting, e.flag), ("DOCKER_CONTEXT", "--docker-context"));
+        assert!(e.to_string().contains("\"nowhere\""), "{e}");
+    }
+
+    #[test]
+    fn tls_without_certificates_stops_the_exporter_naming_the_host() {
+        let e = config(&[
+            "--docker-host",
+            "tcp://127.0.0.1:2376",
+            "--docker-tls-verify",
+            "1",
+        ])
+        .unwrap_err();
+        assert_eq!(e.setting, "DOCKER_HOST");
+        assert!(e.reason.contains("ca.pem"), "{e}");
+        assert!(!e.to_string().contains('\n'));
     }
 
     #[test]

@@ -1,76 +1,39 @@
-//! The Docker Engine API client: where the engine is ([`Endpoint`]), connecting to it,
-//! API-version negotiation, and the read-only requests the exporter makes: `/_ping`,
-//! `/version`, `/info`, `/events` (a bounded window), the container list, one-shot stats
-//! and container inspect.
+//! The Docker Engine API client: connecting to an engine (through `transport.rs`), API
+//! version negotiation (`api_version.rs`), and the read-only requests the exporter makes:
+//! `/_ping`, `/version`, `/info`, `/events` (a bounded window), the container list,
+//! container inspect and one-shot stats.
 //!
-//! bollard 0.21 means to put its own newest API version (1.53) in every path, but its URL
-//! join drops it, so its requests go out unversioned and the engine answers them in *its*
-//! newest version, whatever that is. A request modifier pins the version instead:
-//! `/version` and `/_ping` go out unversioned (every engine answers them), everything else
-//! carries the version negotiated from the last `/version` answer: the engine's newest,
-//! capped at the newest the exporter's models know, so a future engine's changed shapes
-//! cannot reach the decoder. The bollard client is created on first use and kept; creating
-//! it may fail (a transport bollard cannot build), in which case the next request tries
-//! again, so an engine that is down at start never leaves the exporter without a client.
+//! Stats and pings go through bollard. The listing, inspect, events, `/version` and
+//! `/info` answers are read here, over the same connections, into the lenient models of
+//! `answers.rs`: bollard decodes the engine's enumerations strictly, so one container in a
+//! state it does not know (Podman's `stopped`, a future engine's new state) would lose the
+//! whole listing.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 
 use bollard::Docker;
-use bollard::models::{
-    ContainerInspectResponse, ContainerStatsResponse, ContainerSummary, EventMessage, SystemInfo,
-    SystemVersion,
-};
-use bollard::query_parameters::{EventsOptions, ListContainersOptions, StatsOptions};
+use bollard::models::ContainerStatsResponse;
+use bollard::query_parameters::StatsOptions;
 use futures::StreamExt;
-use hyper::http::uri::{PathAndQuery, Uri};
+use http_body_util::{BodyExt, Limited};
+use hyper::StatusCode;
+use hyper::body::Bytes;
+use serde::de::DeserializeOwned;
 
-use crate::platform;
+use crate::answers::{EventAnswer, InfoAnswer, InspectAnswer, ListedContainer, VersionAnswer};
+use crate::api_version::{negotiated_minor, pin_api_version};
+use crate::endpoint::Endpoint;
+use crate::transport::Transport;
 
 /// bollard's own request timeout, a backstop only: every request the exporter makes is
 /// bounded by a scrape deadline or the health check's timeout, which are far shorter.
 const CLIENT_TIMEOUT_SECS: u64 = 120;
 
-/// The newest API minor version (1.x) the exporter speaks: bollard's model version.
-fn newest_known_minor() -> u32 {
-    bollard::API_DEFAULT_VERSION.minor_version as u32
-}
-
-/// Where the Docker Engine listens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
-    /// A unix socket path, e.g. `/var/run/docker.sock`.
-    Unix(PathBuf),
-    /// A plain-HTTP `host:port`.
-    Tcp(String),
-    /// A Windows named pipe path, e.g. `\\.\pipe\docker_engine`.
-    NamedPipe(String),
-}
-
-impl Endpoint {
-    /// The engine's usual place on this platform.
-    pub fn platform_default() -> Endpoint {
-        platform::default_endpoint()
-    }
-
-    /// A socket path (`DOCKER_SOCKET_PATH`): a named pipe on Windows, a unix socket elsewhere.
-    pub fn from_socket_path(path: &str) -> Endpoint {
-        platform::local_endpoint(path)
-    }
-}
-
-impl fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Endpoint::Unix(path) => write!(f, "unix://{}", path.display()),
-            Endpoint::Tcp(address) => write!(f, "tcp://{address}"),
-            Endpoint::NamedPipe(path) => write!(f, "npipe://{}", path.replace('\\', "/")),
-        }
-    }
-}
+/// The largest answer read: a listing of 10 000 containers is ~20 MB.
+const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 
 /// The operating system whose container stats the engine reports; it decides how a stats
 /// record is read (see `stats.rs`).
@@ -118,31 +81,67 @@ pub struct HostInfo {
     pub cpu_cores: Option<u64>,
     /// Memory in bytes (`MemTotal`).
     pub memory_bytes: Option<u64>,
-    /// `1` or `2` (`CgroupVersion`, API 1.40 and later on Linux).
+    /// `1` or `2` (`CgroupVersion`, API 1.40 and later on Linux; Podman's `v2` is `2`).
     pub cgroup_version: Option<String>,
+}
+
+/// The container listing: every entry that could be read, and how many could not.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Listing {
+    pub containers: Vec<ListedContainer>,
+    /// Entries whose JSON did not fit even the lenient model; each costs only itself.
+    pub unreadable: usize,
 }
 
 /// A failed engine request, with what was being done.
 #[derive(Debug)]
 pub struct EngineError {
     action: String,
-    source: bollard::errors::Error,
+    failure: Failure,
+    /// What the failure most likely means, when it can be told (TLS problems).
+    hint: Option<String>,
+}
+
+/// How a request failed.
+#[derive(Debug)]
+enum Failure {
+    /// Through bollard (stats, ping).
+    Bollard(bollard::errors::Error),
+    /// The connection could not be made or broke.
+    Transport(hyper_util::client::legacy::Error),
+    /// The engine answered with an error status.
+    Status(u16, String),
+    /// The answer could not be read (cut off, too large) or was not the expected JSON.
+    Malformed(String),
+    /// No connection can be made to this endpoint from this platform.
+    Unreachable(String),
 }
 
 impl EngineError {
-    fn new(action: impl Into<String>, source: bollard::errors::Error) -> EngineError {
+    fn new(action: impl Into<String>, failure: Failure) -> EngineError {
         EngineError {
             action: action.into(),
-            source,
+            failure,
+            hint: None,
         }
+    }
+
+    /// Adds what a TLS failure toward `endpoint` most likely means.
+    fn explained(mut self, endpoint: &Endpoint) -> EngineError {
+        if let Endpoint::Tcp { tls: Some(tls), .. } = endpoint {
+            self.hint = tls_hint(&self.to_string(), tls);
+        }
+        self
     }
 
     /// The HTTP status the engine answered with, when it answered with an error status.
     pub fn status(&self) -> Option<u16> {
-        match &self.source {
-            bollard::errors::Error::DockerResponseServerError { status_code, .. } => {
-                Some(*status_code)
-            }
+        match &self.failure {
+            Failure::Bollard(bollard::errors::Error::DockerResponseServerError {
+                status_code,
+                ..
+            }) => Some(*status_code),
+            Failure::Status(status, _) => Some(*status),
             _ => None,
         }
     }
@@ -152,19 +151,43 @@ impl EngineError {
     pub fn is_malformed_answer(&self) -> bool {
         use bollard::errors::Error::*;
         matches!(
-            self.source,
-            JsonDataError { .. } | JsonSerdeError { .. } | IOError { .. } | StrParseError { .. }
+            &self.failure,
+            Failure::Bollard(
+                JsonDataError { .. }
+                    | JsonSerdeError { .. }
+                    | IOError { .. }
+                    | StrParseError { .. },
+            ) | Failure::Malformed(_)
         )
     }
 }
 
 impl fmt::Display for EngineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // bollard's own message is often just "client error (Connect)"; the reason
-        // ("No such file or directory", "Connection refused") is further down the chain.
-        // Causes whose text the message already holds are not repeated.
-        let mut message = format!("{}: {}", self.action, self.source);
-        let mut cause = std::error::Error::source(&self.source);
+        let source: &dyn std::error::Error = match &self.failure {
+            Failure::Bollard(e) => e,
+            Failure::Transport(e) => e,
+            Failure::Status(status, message) => {
+                return write!(
+                    f,
+                    "{}: the engine answered {status}: {message}",
+                    self.action
+                );
+            }
+            Failure::Malformed(why) | Failure::Unreachable(why) => {
+                return write!(f, "{}: {why}", self.action);
+            }
+        };
+        let hint = self
+            .hint
+            .as_deref()
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+        // The top message is often just "client error (Connect)"; the reason ("No such
+        // file or directory", "Connection refused", a certificate problem) is further down
+        // the chain. Causes whose text the message already holds are not repeated.
+        let mut message = format!("{}: {source}", self.action);
+        let mut cause = source.source();
         while let Some(inner) = cause {
             let text = inner.to_string();
             if !message.contains(&text) {
@@ -173,20 +196,38 @@ impl fmt::Display for EngineError {
             }
             cause = inner.source();
         }
-        f.write_str(&message)
+        f.write_str(&message)?;
+        f.write_str(&hint)
     }
 }
 
-impl std::error::Error for EngineError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+/// What a TLS failure's message most likely means for the user.
+fn tls_hint(message: &str, tls: &crate::engine_tls::EngineTls) -> Option<String> {
+    let dir = tls.dir.display();
+    if message.contains("UnknownIssuer") {
+        Some(format!(
+            "the engine's certificate is not signed by {dir}/ca.pem"
+        ))
+    } else if message.contains("NotValidForName") {
+        Some("the engine's certificate does not name the host of DOCKER_HOST".to_string())
+    } else if message.contains("BadCertificate") || message.contains("CertificateRequired") {
+        Some(if tls.client_certificate {
+            format!("the engine refused the client certificate {dir}/cert.pem")
+        } else {
+            format!("the engine asks for a client certificate: cert.pem and key.pem in {dir}")
+        })
+    } else {
+        None
     }
 }
+
+impl std::error::Error for EngineError {}
 
 /// A connection to one Docker Engine. Cheap to share: requests take `&self`.
 pub struct Engine {
     endpoint: Endpoint,
-    client: Mutex<Option<Docker>>,
+    /// The pool and bollard over it; an error when this platform cannot reach the endpoint.
+    connection: Result<(Transport, Docker), String>,
     /// The negotiated API minor version (1.x); 0 until `/version` answered.
     api_minor: Arc<AtomicU32>,
 }
@@ -203,10 +244,15 @@ impl fmt::Debug for Engine {
 impl Engine {
     /// An engine at `endpoint`. Nothing is contacted until the first request.
     pub fn new(endpoint: Endpoint) -> Engine {
+        let api_minor = Arc::new(AtomicU32::new(0));
+        let connection = Transport::new(&endpoint).map(|transport| {
+            let docker = bollard_over(&transport, Arc::clone(&api_minor));
+            (transport, docker)
+        });
         Engine {
             endpoint,
-            client: Mutex::new(None),
-            api_minor: Arc::new(AtomicU32::new(0)),
+            connection,
+            api_minor,
         }
     }
 
@@ -215,51 +261,74 @@ impl Engine {
         &self.endpoint
     }
 
-    /// The bollard client, created on first use and kept.
-    fn client(&self) -> Result<Docker, EngineError> {
-        let mut slot = self.client.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(client) = slot.as_ref() {
-            return Ok(client.clone());
+    fn connection(&self) -> Result<&(Transport, Docker), EngineError> {
+        self.connection.as_ref().map_err(|why| {
+            EngineError::new(
+                format!("connecting to {}", self.endpoint),
+                Failure::Unreachable(why.clone()),
+            )
+        })
+    }
+
+    /// `GET path_and_query` (unversioned; the negotiated version is added), read whole.
+    async fn get(&self, path_and_query: &str, action: &str) -> Result<Bytes, EngineError> {
+        let (transport, _) = self.connection()?;
+        let failed = |failure| EngineError::new(action, failure);
+        let uri: hyper::Uri = format!("{}{path_and_query}", transport.base())
+            .parse()
+            .map_err(|e| failed(Failure::Unreachable(format!("{e}"))))?;
+        let uri = pin_api_version(&uri, self.api_minor.load(Ordering::Relaxed));
+        let request = hyper::Request::get(uri)
+            .header(hyper::header::ACCEPT, "application/json")
+            .body(bollard::body_full(Bytes::new()))
+            .map_err(|e| failed(Failure::Unreachable(e.to_string())))?;
+        let response = transport
+            .request(request)
+            .await
+            .map_err(|e| failed(Failure::Transport(e)).explained(&self.endpoint))?;
+        let status = response.status();
+        let body = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
+            .collect()
+            .await
+            .map_err(|e| failed(Failure::Malformed(format!("reading the answer: {e}"))))?
+            .to_bytes();
+        if status != StatusCode::OK {
+            return Err(failed(Failure::Status(
+                status.as_u16(),
+                error_message(&body),
+            )));
         }
-        let action = format!("connecting to {}", self.endpoint);
-        let version = bollard::API_DEFAULT_VERSION;
-        let client = match &self.endpoint {
-            Endpoint::Unix(path) => platform::connect_unix(path, CLIENT_TIMEOUT_SECS, version),
-            Endpoint::Tcp(address) => {
-                Docker::connect_with_http(address, CLIENT_TIMEOUT_SECS, version)
-            }
-            Endpoint::NamedPipe(path) => {
-                platform::connect_named_pipe(path, CLIENT_TIMEOUT_SECS, version)
-            }
-        }
-        .map_err(|e| EngineError::new(action, e))?;
-        let api_minor = Arc::clone(&self.api_minor);
-        let client = client.with_request_modifier(move |mut request| {
-            let minor = api_minor.load(Ordering::Relaxed);
-            *request.uri_mut() = pin_api_version(request.uri(), minor);
-            request
-        });
-        *slot = Some(client.clone());
-        Ok(client)
+        Ok(body)
+    }
+
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        path_and_query: &str,
+        action: &str,
+    ) -> Result<T, EngineError> {
+        let body = self.get(path_and_query, action).await?;
+        serde_json::from_slice(&body).map_err(|e| {
+            EngineError::new(
+                action,
+                Failure::Malformed(format!("unreadable answer: {e}")),
+            )
+        })
     }
 
     /// `GET /_ping`: is the engine answering?
     pub async fn ping(&self) -> Result<(), EngineError> {
-        let client = self.client()?;
-        client
-            .ping()
-            .await
-            .map(drop)
-            .map_err(|e| EngineError::new(format!("pinging {}", self.endpoint), e))
+        let (_, docker) = self.connection()?;
+        docker.ping().await.map(drop).map_err(|e| {
+            EngineError::new(format!("pinging {}", self.endpoint), Failure::Bollard(e))
+                .explained(&self.endpoint)
+        })
     }
 
     /// `GET /version`: learns the engine's OS type and settles the API version that later
     /// requests use: the engine's newest, capped at the newest the exporter knows.
     pub async fn handshake(&self) -> Result<EngineInfo, EngineError> {
-        let client = self.client()?;
-        let version: SystemVersion = client.version().await.map_err(|e| {
-            EngineError::new(format!("asking {} for its version", self.endpoint), e)
-        })?;
+        let action = format!("asking {} for its version", self.endpoint);
+        let version: VersionAnswer = self.get_json("/version", &action).await?;
         let api_version = version.api_version.unwrap_or_default();
         let minor = negotiated_minor(&api_version, version.min_api_version.as_deref());
         self.api_minor.store(minor, Ordering::Relaxed);
@@ -276,39 +345,31 @@ impl Engine {
 
     /// `GET /info`: the engine's host.
     pub async fn host_info(&self) -> Result<HostInfo, EngineError> {
-        let client = self.client()?;
-        let info: SystemInfo = client.info().await.map_err(|e| {
-            EngineError::new(format!("asking {} for its host's info", self.endpoint), e)
-        })?;
+        let action = format!("asking {} for its host's info", self.endpoint);
+        let info: InfoAnswer = self.get_json("/info", &action).await?;
         let positive = |n: Option<i64>| n.and_then(|n| u64::try_from(n).ok()).filter(|n| *n > 0);
         Ok(HostInfo {
             cpu_cores: positive(info.ncpu),
             memory_bytes: positive(info.mem_total),
             cgroup_version: info
                 .cgroup_version
-                .map(|v| v.to_string())
+                .map(|v| v.trim_start_matches('v').to_string())
                 .filter(|v| !v.is_empty()),
         })
     }
 
     /// `GET /events?since=…&until=…`: the events the engine still holds for a window that
     /// has ended, answered at once. Both bounds are Unix seconds as text.
-    pub async fn events(&self, since: &str, until: &str) -> Result<Vec<EventMessage>, EngineError> {
-        let client = self.client()?;
-        let options = EventsOptions {
-            since: Some(since.to_string()),
-            until: Some(until.to_string()),
-            filters: None,
-        };
-        let mut answers = client.events(Some(options));
-        let mut events = Vec::new();
-        while let Some(answer) = answers.next().await {
-            let event = answer.map_err(|e| {
-                EngineError::new(format!("reading the events of {}", self.endpoint), e)
-            })?;
-            events.push(event);
-        }
-        Ok(events)
+    pub async fn events(&self, since: &str, until: &str) -> Result<Vec<EventAnswer>, EngineError> {
+        let action = format!("reading the events of {}", self.endpoint);
+        let query = encode_query(&[("since", since), ("until", until)]);
+        let body = self.get(&format!("/events?{query}"), &action).await?;
+        serde_json::Deserializer::from_slice(&body)
+            .into_iter::<EventAnswer>()
+            .collect::<Result<_, _>>()
+            .map_err(|e| {
+                EngineError::new(action, Failure::Malformed(format!("unreadable event: {e}")))
+            })
     }
 
     /// `GET /containers/json?all=true`: every container, whatever its state, that matches
@@ -316,188 +377,105 @@ impl Engine {
     pub async fn list_containers(
         &self,
         filters: HashMap<String, Vec<String>>,
-    ) -> Result<Vec<ContainerSummary>, EngineError> {
-        let client = self.client()?;
-        let options = ListContainersOptions {
-            all: true,
-            filters: (!filters.is_empty()).then_some(filters),
-            ..Default::default()
-        };
-        client
-            .list_containers(Some(options))
-            .await
-            .map_err(|e| EngineError::new(format!("listing containers at {}", self.endpoint), e))
+    ) -> Result<Listing, EngineError> {
+        let action = format!("listing containers at {}", self.endpoint);
+        let filters = serde_json::to_string(&filters).unwrap_or_default();
+        let mut query = vec![("all", "true")];
+        if filters != "{}" {
+            query.push(("filters", &filters));
+        }
+        let path = format!("/containers/json?{}", encode_query(&query));
+        let entries: Vec<serde_json::Value> = self.get_json(&path, &action).await?;
+        let mut listing = Listing::default();
+        for entry in entries {
+            match serde_json::from_value(entry) {
+                Ok(container) => listing.containers.push(container),
+                Err(_) => listing.unreadable += 1,
+            }
+        }
+        Ok(listing)
     }
 
     /// `GET /containers/{id}/stats?stream=false&one-shot=true`. `Ok(None)` is an empty
     /// answer, which the engine gives for a container that stopped meanwhile.
     pub async fn stats(&self, id: &str) -> Result<Option<ContainerStatsResponse>, EngineError> {
-        let client = self.client()?;
+        let (_, docker) = self.connection()?;
         let options = StatsOptions {
             stream: false,
             one_shot: true,
         };
-        let mut answers = client.stats(id, Some(options));
-        answers
-            .next()
-            .await
-            .transpose()
-            .map_err(|e| EngineError::new(format!("reading stats of container {id}"), e))
+        let mut answers = docker.stats(id, Some(options));
+        answers.next().await.transpose().map_err(|e| {
+            EngineError::new(
+                format!("reading stats of container {id}"),
+                Failure::Bollard(e),
+            )
+            .explained(&self.endpoint)
+        })
     }
 
-    /// `GET /containers/{id}/json`: the container's configuration and state.
-    pub async fn inspect(&self, id: &str) -> Result<ContainerInspectResponse, EngineError> {
-        let client = self.client()?;
-        client
-            .inspect_container(id, None)
-            .await
-            .map_err(|e| EngineError::new(format!("inspecting container {id}"), e))
+    /// `GET /containers/{id}/json`: the container's limits and state.
+    pub async fn inspect(&self, id: &str) -> Result<InspectAnswer, EngineError> {
+        let action = format!("inspecting container {id}");
+        let path = format!("/containers/{}/json", path_segment(id));
+        self.get_json(&path, &action).await
     }
 }
 
-/// The API minor version to use with an engine whose newest is `engine_api` and oldest
-/// `engine_min`: the engine's newest capped at ours; 0 (unversioned requests, which the
-/// engine answers at its newest) when its version is unreadable or it no longer speaks ours.
-fn negotiated_minor(engine_api: &str, engine_min: Option<&str>) -> u32 {
-    let ours = newest_known_minor();
-    let Some(theirs) = parse_api_minor(engine_api) else {
-        return 0;
+/// bollard over `transport`, each request pinned to the negotiated API version.
+fn bollard_over(transport: &Transport, api_minor: Arc<AtomicU32>) -> Docker {
+    let for_requests = transport.clone();
+    let send = move |request: bollard::BollardRequest| {
+        let transport = for_requests.clone();
+        async move { Ok(transport.request(request).await?) }
     };
-    if engine_min
-        .and_then(parse_api_minor)
-        .is_some_and(|min| min > ours)
-    {
-        return 0;
-    }
-    theirs.min(ours)
+    let docker = Docker::connect_with_custom_transport(
+        send,
+        Some(transport.base()),
+        CLIENT_TIMEOUT_SECS,
+        bollard::API_DEFAULT_VERSION,
+    )
+    .expect("bollard takes any custom transport");
+    docker.with_request_modifier(move |mut request| {
+        let minor = api_minor.load(Ordering::Relaxed);
+        *request.uri_mut() = pin_api_version(request.uri(), minor);
+        request
+    })
 }
 
-/// `1.41` → 41. Only API major version 1 exists.
-fn parse_api_minor(version: &str) -> Option<u32> {
-    let (major, minor) = version.trim().split_once('.')?;
-    if major != "1" {
-        return None;
-    }
-    minor.parse().ok()
+/// `a=1&b=x%20y`.
+fn encode_query(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-/// Sets the API version in a request path: none for `/version` and `/_ping` (they must work
-/// before any negotiation) or while `minor` is 0, else `/v1.{minor}`. Whatever version
-/// prefix bollard wrote (0.21 writes none: its URL join drops it) is replaced.
-fn pin_api_version(uri: &Uri, minor: u32) -> Uri {
-    let Some(path_and_query) = uri.path_and_query() else {
-        return uri.clone();
-    };
-    let path = path_and_query.path();
-    let unversioned = strip_version_prefix(path).unwrap_or(path);
-    let new_path = if minor == 0 || unversioned == "/version" || unversioned == "/_ping" {
-        unversioned.to_string()
-    } else {
-        format!("/v1.{minor}{unversioned}")
-    };
-    if new_path == path {
-        return uri.clone();
-    }
-    let new_path_and_query = match path_and_query.query() {
-        Some(query) => format!("{new_path}?{query}"),
-        None => new_path,
-    };
-    let mut parts = uri.clone().into_parts();
-    match PathAndQuery::try_from(new_path_and_query) {
-        Ok(pq) => parts.path_and_query = Some(pq),
-        Err(_) => return uri.clone(),
-    }
-    Uri::from_parts(parts).unwrap_or_else(|_| uri.clone())
+/// `id` as one path segment: ids are hex, but a name could hold anything.
+fn path_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
-/// `/v1.53/containers/json` → `/containers/json`; None when there is no version prefix.
-fn strip_version_prefix(path: &str) -> Option<&str> {
-    let rest = path.strip_prefix("/v")?;
-    let end = rest.find('/')?;
-    let version = &rest[..end];
-    let is_version = version.split_once('.').is_some_and(|(a, b)| {
-        !a.is_empty()
-            && !b.is_empty()
-            && a.bytes().all(|c| c.is_ascii_digit())
-            && b.bytes().all(|c| c.is_ascii_digit())
-    });
-    is_version.then(|| &rest[end..])
+/// The engine's `{"message": …}`, or the body as text, cut short.
+fn error_message(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        message: String,
+    }
+    let text = match serde_json::from_slice::<Message>(body) {
+        Ok(m) => m.message,
+        Err(_) => String::from_utf8_lossy(body).trim().to_string(),
+    };
+    text.chars().take(300).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn pinned(uri: &str, minor: u32) -> String {
-        pin_api_version(&uri.parse().unwrap(), minor).to_string()
-    }
-
-    #[test]
-    fn version_and_ping_always_go_unversioned() {
-        assert_eq!(
-            pinned("unix://2f746d70/v1.53/version", 41),
-            "unix://2f746d70/version"
-        );
-        assert_eq!(
-            pinned("http://h:2375/v1.53/_ping", 41),
-            "http://h:2375/_ping"
-        );
-    }
-
-    #[test]
-    fn other_paths_carry_the_negotiated_version() {
-        assert_eq!(
-            pinned("unix://2f746d70/v1.53/containers/json?all=true", 41),
-            "unix://2f746d70/v1.41/containers/json?all=true"
-        );
-        assert_eq!(
-            pinned("unix://2f746d70/v1.53/containers/abc/stats", 0),
-            "unix://2f746d70/containers/abc/stats"
-        );
-        // bollard 0.21 sends paths without any version: the negotiated one is added.
-        assert_eq!(
-            pinned("unix://2f746d70/containers/json?all=true", 41),
-            "unix://2f746d70/v1.41/containers/json?all=true"
-        );
-        assert_eq!(pinned("http://h/version", 41), "http://h/version");
-        assert_eq!(
-            pinned("http://h/containers/json", 0),
-            "http://h/containers/json"
-        );
-        assert_eq!(pinned("http://h/vx.1/a", 41), "http://h/v1.41/vx.1/a");
-    }
-
-    #[test]
-    fn negotiation_caps_at_our_newest_version() {
-        let ours = newest_known_minor();
-        assert_eq!(negotiated_minor("1.41", Some("1.12")), 41);
-        assert_eq!(
-            negotiated_minor(&format!("1.{}", ours + 7), Some("1.24")),
-            ours
-        );
-        // An engine that stopped speaking our newest version gets unversioned requests.
-        assert_eq!(
-            negotiated_minor(&format!("1.{}", ours + 9), Some(&format!("1.{}", ours + 2))),
-            0
-        );
-        assert_eq!(negotiated_minor("", None), 0);
-        assert_eq!(negotiated_minor("2.0", None), 0);
-    }
-
-    #[test]
-    fn endpoints_display_as_urls() {
-        assert_eq!(
-            Endpoint::Unix("/var/run/docker.sock".into()).to_string(),
-            "unix:///var/run/docker.sock"
-        );
-        assert_eq!(
-            Endpoint::NamedPipe(r"\\.\pipe\docker_engine".into()).to_string(),
-            "npipe:////./pipe/docker_engine"
-        );
-        assert_eq!(Endpoint::Tcp("h:1".into()).to_string(), "tcp://h:1");
-    }
-
-    /// bollard's named-pipe transport, through our client, against a pipe served here.
+    /// The named-pipe transport, against a pipe served here.
     #[cfg(windows)]
     #[tokio::test]
     async fn a_named_pipe_engine_is_reached() {
@@ -524,6 +502,22 @@ mod tests {
         engine.ping().await.unwrap();
         let request = answer.await.unwrap();
         assert!(request.starts_with("GET /_ping "), "{request}");
+    }
+
+    #[test]
+    fn ids_and_names_make_one_path_segment() {
+        assert_eq!(path_segment("0123abcdef"), "0123abcdef");
+        assert_eq!(path_segment("web/db x"), "web%2Fdb%20x");
+    }
+
+    #[test]
+    fn the_engines_error_message_is_read_and_cut_short() {
+        assert_eq!(
+            error_message(br#"{"message":"No such container: x"}"#),
+            "No such container: x"
+        );
+        assert_eq!(error_message(b"  plain text\n"), "plain text");
+        assert_eq!(error_message(&[b'x'; 1000]).len(), 300);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bollard::models::{EventMessage, EventMessageTypeEnum};
+use crate::answers::EventAnswer;
 
 /// How many events the Docker Engine keeps for `since` queries.
 pub const ENGINE_EVENT_BUFFER: usize = 256;
@@ -41,15 +41,21 @@ impl Changes {
 
 /// Reads the (unfiltered) events of one window. A window holding as many events as the
 /// engine's buffer may be missing its oldest ones: then everything may have changed.
-pub fn changed_containers(events: &[EventMessage]) -> Changes {
+pub fn changed_containers(events: &[EventAnswer]) -> Changes {
     if events.len() >= ENGINE_EVENT_BUFFER {
         return Changes::Everything;
     }
     let ids = events
         .iter()
-        .filter(|e| e.typ == Some(EventMessageTypeEnum::CONTAINER))
-        .filter(|e| e.action.as_deref().is_some_and(is_changing_action))
-        .filter_map(|e| e.actor.as_ref().and_then(|a| a.id.clone()))
+        // Engines before API 1.22 wrote only `status` and `id`, and only container events.
+        .filter(|e| e.typ.as_deref().is_none_or(|t| t == "container"))
+        .filter(|e| {
+            e.action
+                .as_deref()
+                .or(e.status.as_deref())
+                .is_some_and(is_changing_action)
+        })
+        .filter_map(|e| e.actor.as_ref().and_then(|a| a.id.clone()).or(e.id.clone()))
         .collect();
     Changes::Containers(ids)
 }
@@ -73,16 +79,15 @@ pub fn window_bound(time: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bollard::models::EventActor;
+    use crate::answers::EventActor;
     use std::time::Duration;
 
-    fn event(typ: EventMessageTypeEnum, action: &str, id: &str) -> EventMessage {
-        EventMessage {
-            typ: Some(typ),
+    fn event(typ: &str, action: &str, id: &str) -> EventAnswer {
+        EventAnswer {
+            typ: Some(typ.to_string()),
             action: Some(action.to_string()),
             actor: Some(EventActor {
                 id: Some(id.to_string()),
-                attributes: None,
             }),
             ..Default::default()
         }
@@ -90,7 +95,8 @@ mod tests {
 
     #[test]
     fn only_container_lifecycle_and_updates_count_as_changes() {
-        use EventMessageTypeEnum::{CONTAINER, NETWORK};
+        const CONTAINER: &str = "container";
+        const NETWORK: &str = "network";
         let events = [
             event(CONTAINER, "die", "a"),
             event(CONTAINER, "start", "b"),
@@ -109,8 +115,8 @@ mod tests {
 
     #[test]
     fn a_full_buffer_means_events_may_be_lost() {
-        let busy: Vec<EventMessage> = (0..ENGINE_EVENT_BUFFER)
-            .map(|i| event(EventMessageTypeEnum::CONTAINER, "exec_die", &i.to_string()))
+        let busy: Vec<EventAnswer> = (0..ENGINE_EVENT_BUFFER)
+            .map(|i| event("container", "exec_die", &i.to_string()))
             .collect();
         assert_eq!(changed_containers(&busy), Changes::Everything);
         assert_eq!(
@@ -118,6 +124,20 @@ mod tests {
             Changes::Containers(HashSet::new())
         );
         assert!(Changes::Everything.includes("anything"));
+    }
+
+    #[test]
+    fn the_old_format_and_unknown_types_are_read_too() {
+        let old = EventAnswer {
+            status: Some("die".into()),
+            id: Some("old".into()),
+            ..Default::default()
+        };
+        let unknown = event("quantum", "die", "q");
+        assert_eq!(
+            changed_containers(&[old, unknown]),
+            Changes::Containers(HashSet::from(["old".to_string()]))
+        );
     }
 
     #[test]

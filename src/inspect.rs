@@ -6,8 +6,7 @@
 //! As for stats, the platform decides what is read: Windows has a memory limit but no CPU
 //! quota, period, shares or memory reservation. A missing or null field gives `None`.
 
-use bollard::models::{ContainerInspectResponse, HostConfig};
-
+use crate::answers::{InspectAnswer, InspectHostConfig};
 use crate::engine::OsType;
 
 /// The CFS period the kernel uses when the container sets none: 100 ms.
@@ -52,13 +51,10 @@ impl InspectFacts {
 }
 
 /// Reads one inspect answer from an engine of OS `os`.
-pub fn read_inspect(answer: &ContainerInspectResponse, os: OsType) -> InspectFacts {
+pub fn read_inspect(answer: &InspectAnswer, os: OsType) -> InspectFacts {
     let state = answer.state.as_ref();
     let mut facts = InspectFacts {
-        status: state
-            .and_then(|s| s.status)
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
+        status: state.and_then(|s| s.status.clone()).unwrap_or_default(),
         started_at: state
             .and_then(|s| s.started_at.as_deref())
             .and_then(unix_seconds),
@@ -79,7 +75,7 @@ pub fn read_inspect(answer: &ContainerInspectResponse, os: OsType) -> InspectFac
     facts
 }
 
-fn read_linux_limits(host: &HostConfig, facts: &mut InspectFacts) {
+fn read_linux_limits(host: &InspectHostConfig, facts: &mut InspectFacts) {
     facts.memory_reservation_bytes = host.memory_reservation.map(non_negative);
     let period = match host.cpu_period.map(non_negative) {
         Some(period) if period > 0 => period,

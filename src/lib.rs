@@ -3,15 +3,20 @@
 //!
 //! The path of one scrape: [`server`] receives `GET /metrics`; [`exporter`] asks the
 //! [`coalesce`] single-flight for a snapshot; a new one is made by [`collect`], which uses
-//! [`engine`] to list containers ([`listing`], [`selection`]), read the [`events`] window
-//! and fetch stats ([`stats`]) and inspections ([`inspect`], kept in [`inspect_cache`]),
-//! and yields a [`snapshot::Snapshot`]; [`metrics`] encodes it by the tables of
-//! [`families`].
+//! [`engine`] (over [`transport`], to the engine [`endpoint`] names) to list containers
+//! ([`listing`], [`selection`]), read the [`events`] window and fetch stats ([`stats`])
+//! and inspections ([`inspect`], kept in [`inspect_cache`]), and yields a
+//! [`snapshot::Snapshot`]; [`metrics`] encodes it by the tables of [`families`].
 
+pub mod answers;
+pub mod api_version;
 pub mod coalesce;
 pub mod collect;
 pub mod config;
+pub mod docker_context;
+pub mod endpoint;
 pub mod engine;
+pub mod engine_tls;
 pub mod events;
 pub mod exporter;
 pub mod families;
@@ -28,3 +33,4 @@ pub mod selection;
 pub mod server;
 pub mod snapshot;
 pub mod stats;
+pub mod transport;

@@ -4,14 +4,15 @@
 
 use std::collections::HashMap;
 
-use bollard::models::{ContainerSummary, ContainerSummaryHealthStatusEnum};
-
+use crate::answers::ListedContainer;
 use crate::selection::Selection;
 use crate::snapshot::{ContainerEntry, Health, Identity};
 
 /// A listed container, or `None` when the engine gave no id (nothing could identify it).
+/// Its state is the engine's word, whatever it is: one that is not `running` is a
+/// `container_state` of 0, and only `running` and `paused` have stats.
 pub fn entry_from_summary(
-    summary: ContainerSummary,
+    summary: ListedContainer,
     selection: &Selection,
 ) -> Option<ContainerEntry> {
     let id = summary.id.filter(|id| !id.is_empty())?;
@@ -20,9 +21,9 @@ pub fn entry_from_summary(
         name: primary_name(summary.names.as_deref().unwrap_or_default()),
         image: summary.image.unwrap_or_default(),
         image_id: summary.image_id.unwrap_or_default(),
-        state: summary.state.map(|s| s.to_string()).unwrap_or_default(),
+        state: summary.state.unwrap_or_default(),
         health: health(
-            summary.health.as_ref().and_then(|h| h.status),
+            summary.health.as_ref().and_then(|h| h.status.as_deref()),
             summary.status.as_deref().unwrap_or(""),
         ),
         identity: identity(&labels),
@@ -34,7 +35,7 @@ pub fn entry_from_summary(
 }
 
 /// True when `summary` is left out by the selection's label exclusions.
-pub fn is_excluded(summary: &ContainerSummary, selection: &Selection) -> bool {
+pub fn is_excluded(summary: &ListedContainer, selection: &Selection) -> bool {
     summary
         .labels
         .as_ref()
@@ -54,15 +55,15 @@ fn primary_name(names: &[String]) -> String {
 
 /// The health verdict: the listing's own `Health.Status` (API 1.52 and later), else the
 /// `Status` text, which every engine version ends with `(healthy)`, `(unhealthy)` or
-/// `(health: starting)` while a health check exists.
-fn health(status: Option<ContainerSummaryHealthStatusEnum>, text: &str) -> Health {
-    use ContainerSummaryHealthStatusEnum as S;
+/// `(health: starting)` while a health check exists. A verdict no engine has given yet
+/// falls back to the text too.
+fn health(status: Option<&str>, text: &str) -> Health {
     match status {
-        Some(S::HEALTHY) => return Health::Healthy,
-        Some(S::UNHEALTHY) => return Health::Unhealthy,
-        Some(S::STARTING) => return Health::Starting,
-        Some(S::NONE) => return Health::NoCheck,
-        Some(S::EMPTY) | None => {}
+        Some("healthy") => return Health::Healthy,
+        Some("unhealthy") => return Health::Unhealthy,
+        Some("starting") => return Health::Starting,
+        Some("none") => return Health::NoCheck,
+        _ => {}
     }
     if text.contains("(healthy)") {
         Health::Healthy
@@ -89,7 +90,7 @@ fn identity(labels: &HashMap<String, String>) -> Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bollard::models::ContainerSummaryHealth;
+    use crate::answers::ListedHealth;
 
     #[test]
     fn the_primary_name_skips_link_aliases() {
@@ -102,7 +103,7 @@ mod tests {
 
     #[test]
     fn a_listing_entry_without_id_is_dropped() {
-        let summary = ContainerSummary {
+        let summary = ListedContainer {
             names: Some(vec!["/x".into()]),
             ..Default::default()
         };
@@ -123,15 +124,14 @@ mod tests {
 
     #[test]
     fn health_from_the_listing_field_wins() {
-        use ContainerSummaryHealthStatusEnum as S;
-        assert_eq!(health(Some(S::HEALTHY), "Up 3 minutes"), Health::Healthy);
-        assert_eq!(health(Some(S::NONE), "Up (healthy)"), Health::NoCheck);
-        assert_eq!(health(Some(S::EMPTY), "Up (unhealthy)"), Health::Unhealthy);
-        let summary = ContainerSummary {
+        assert_eq!(health(Some("healthy"), "Up 3 minutes"), Health::Healthy);
+        assert_eq!(health(Some("none"), "Up (healthy)"), Health::NoCheck);
+        assert_eq!(health(Some(""), "Up (unhealthy)"), Health::Unhealthy);
+        assert_eq!(health(Some("pondering"), "Up (healthy)"), Health::Healthy);
+        let summary = ListedContainer {
             id: Some("abc".into()),
-            health: Some(ContainerSummaryHealth {
-                status: Some(S::STARTING),
-                failing_streak: Some(0),
+            health: Some(ListedHealth {
+                status: Some("starting".into()),
             }),
             ..Default::default()
         };

@@ -72,9 +72,16 @@ async fn run(config: Config) -> ExitCode {
     };
     let address = listener.local_addr().unwrap_or(config.listen);
     info!(
-        "listening on http://{address}, collecting from the Docker Engine at {}",
-        config.endpoint
+        "listening on http://{address}, collecting from the Docker Engine at {} (chosen by {})",
+        config.endpoint, config.endpoint_reason
     );
+    if let docker_stats_exporter::endpoint::Endpoint::Tcp { tls: Some(tls), .. } = &config.endpoint
+    {
+        info!("{tls}");
+        if !tls.verify {
+            warn!("the engine's TLS certificate is not verified (DOCKER_TLS or skip-tls-verify)");
+        }
+    }
     let exporter = Arc::new(Exporter::new(&config));
     serve(listener, exporter, shutdown_signal()).await;
     info!("stopped");

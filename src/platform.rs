@@ -1,12 +1,9 @@
-//! Everything about reaching the engine and stopping that differs between Windows and the
-//! unix family, so that no other file on the path of a scrape needs a `cfg`: where the
-//! engine usually is, what a socket path means, how bollard connects to a local engine,
-//! and which signals stop the exporter. (The exporter's own process figures differ too;
-//! they live in `process_metrics.rs`.)
+//! What differs between Windows and the unix family in finding the engine and in stopping:
+//! where the engine usually is, what a socket path means, where the home directory is, and
+//! which signals stop the exporter. (The connections themselves are `transport.rs`'s, the
+//! exporter's own process figures `process_metrics.rs`'s.)
 
-use bollard::{ClientVersion, Docker};
-
-use crate::engine::Endpoint;
+use crate::endpoint::Endpoint;
 
 /// The engine's usual place: the `docker_engine` named pipe on Windows (Docker Desktop
 /// and Docker Engine for Windows), `/var/run/docker.sock` elsewhere.
@@ -40,80 +37,12 @@ pub fn unsupported_scheme(scheme: &str) -> Option<&'static str> {
     }
 }
 
-/// Idle connections kept per engine for reuse. Within a collection a finished stats
-/// request hands its connection straight to the next one; between collections these few
-/// stay open, idle (no traffic), until reused or closed by the engine.
-#[cfg(unix)]
-const IDLE_CONNECTIONS: usize = 128;
-
-/// Bytes read at once from the engine: a stats answer is 2-5 KB.
-#[cfg(unix)]
-const READ_BUFFER: usize = 4096;
-
-/// A bollard client for a unix socket, over a keep-alive connection pool: bollard's own
-/// unix transport opens and closes a connection for every request, which cost a third of
-/// the exporter's CPU at thousands of containers (docs/PERFORMANCE.md). Creating it never
-/// fails; a missing socket shows as a connection error on the first request.
-#[cfg(unix)]
-pub fn connect_unix(
-    path: &std::path::Path,
-    timeout_secs: u64,
-    version: &ClientVersion,
-) -> Result<Docker, bollard::errors::Error> {
-    use hyper_util::client::legacy::Client;
-    use hyper_util::rt::TokioExecutor;
-
-    let pool = Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(IDLE_CONNECTIONS)
-        .http1_read_buf_exact_size(READ_BUFFER)
-        .build(hyperlocal::UnixConnector);
-    let transport = move |request: bollard::BollardRequest| {
-        let pool = pool.clone();
-        async move { Ok(pool.request(request).await?) }
-    };
-    // hyperlocal finds the socket in the URI's host: the path, hex-encoded.
-    let host = format!("unix://{}", hex(path.to_string_lossy().as_bytes()));
-    Docker::connect_with_custom_transport(transport, Some(host), timeout_secs, version)
-}
-
-#[cfg(unix)]
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[cfg(not(unix))]
-pub fn connect_unix(
-    path: &std::path::Path,
-    _timeout_secs: u64,
-    _version: &ClientVersion,
-) -> Result<Docker, bollard::errors::Error> {
-    Err(bollard::errors::Error::UnsupportedURISchemeError {
-        uri: format!(
-            "unix://{} (unix sockets are not supported here)",
-            path.display()
-        ),
-    })
-}
-
-/// A bollard client for a Windows named pipe such as `\\.\pipe\docker_engine`.
-#[cfg(windows)]
-pub fn connect_named_pipe(
-    path: &str,
-    timeout_secs: u64,
-    version: &ClientVersion,
-) -> Result<Docker, bollard::errors::Error> {
-    Docker::connect_with_named_pipe(path, timeout_secs, version)
-}
-
-#[cfg(not(windows))]
-pub fn connect_named_pipe(
-    path: &str,
-    _timeout_secs: u64,
-    _version: &ClientVersion,
-) -> Result<Docker, bollard::errors::Error> {
-    Err(bollard::errors::Error::UnsupportedURISchemeError {
-        uri: format!("npipe://{path} (named pipes exist only on Windows)"),
-    })
+/// The user's home directory, where the docker CLI keeps its configuration (`.docker`).
+pub fn home_dir() -> Option<std::path::PathBuf> {
+    let variable = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+    std::env::var_os(variable)
+        .filter(|home| !home.is_empty())
+        .map(std::path::PathBuf::from)
 }
 
 /// Completes on SIGTERM or SIGINT, naming the signal.

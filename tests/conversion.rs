@@ -13,10 +13,8 @@
 
 use std::collections::HashSet;
 
-use bollard::models::{
-    ContainerInspectResponse, ContainerStatsResponse, ContainerSummary, EventMessage, SystemInfo,
-    SystemInfoCgroupVersionEnum,
-};
+use bollard::models::ContainerStatsResponse;
+use docker_stats_exporter::answers::{EventAnswer, InfoAnswer, InspectAnswer, ListedContainer};
 use docker_stats_exporter::engine::OsType;
 use docker_stats_exporter::events::{Changes, ENGINE_EVENT_BUFFER, changed_containers};
 use docker_stats_exporter::inspect::{InspectFacts, read_inspect};
@@ -69,7 +67,7 @@ fn sample(name: &str, os: OsType) -> ContainerSample {
 }
 
 fn facts(name: &str, os: OsType) -> InspectFacts {
-    read_inspect(&fixture::<ContainerInspectResponse>(name), os)
+    read_inspect(&fixture::<InspectAnswer>(name), os)
 }
 
 /// Nanoseconds (Linux CPU time) → seconds, as the contract divides them.
@@ -95,8 +93,8 @@ fn assert_time(actual: Option<f64>, seconds: u64, nanos: u32) {
 }
 
 /// The listing's entries, each beside what the conversion made of it, in listing order.
-fn entries(name: &str, selection: &Selection) -> Vec<(ContainerSummary, ContainerEntry)> {
-    answer::<ContainerSummary>(name)
+fn entries(name: &str, selection: &Selection) -> Vec<(ListedContainer, ContainerEntry)> {
+    answer::<ListedContainer>(name)
         .into_iter()
         .map(|summary| {
             let entry = entry_from_summary(summary.clone(), selection)
@@ -106,7 +104,7 @@ fn entries(name: &str, selection: &Selection) -> Vec<(ContainerSummary, Containe
         .collect()
 }
 
-fn entry<'a>(entries: &'a [(ContainerSummary, ContainerEntry)], name: &str) -> &'a ContainerEntry {
+fn entry<'a>(entries: &'a [(ListedContainer, ContainerEntry)], name: &str) -> &'a ContainerEntry {
     &entries
         .iter()
         .find(|(_, e)| e.name == name)
@@ -776,7 +774,7 @@ fn the_limited_container_stats_and_inspection_agree() {
 
 #[test]
 fn cpu_quota_wins_over_nano_cpus_and_a_set_period_is_kept() {
-    let mut answer: ContainerInspectResponse = fixture("inspect-docker-20.10-limited.json");
+    let mut answer: InspectAnswer = fixture("inspect-docker-20.10-limited.json");
     let host = answer.host_config.as_mut().unwrap();
     host.cpu_quota = Some(25_000);
     host.cpu_period = Some(50_000);
@@ -795,7 +793,7 @@ fn cpu_quota_wins_over_nano_cpus_and_a_set_period_is_kept() {
     assert_eq!(f.cpu_period_micros, Some(50_000));
 }
 
-fn host_only_nano_cpus(answer: &mut ContainerInspectResponse, nano_cpus: i64, period: i64) {
+fn host_only_nano_cpus(answer: &mut InspectAnswer, nano_cpus: i64, period: i64) {
     let host = answer.host_config.as_mut().unwrap();
     host.cpu_quota = Some(0);
     host.nano_cpus = Some(nano_cpus);
@@ -1068,8 +1066,8 @@ fn health_from_the_listing_field_on_api_1_52() {
         assert_eq!(item["Names"][0], format!("/{name}"));
         assert_eq!(item["Health"]["Status"], status, "{name}");
         // With the Status text and without it: the field alone decides.
-        let summary: ContainerSummary = serde_json::from_value(item.clone()).unwrap();
-        let text_less = ContainerSummary {
+        let summary: ListedContainer = serde_json::from_value(item.clone()).unwrap();
+        let text_less = ListedContainer {
             status: None,
             ..summary.clone()
         };
@@ -1162,7 +1160,7 @@ const EV_NETWORK: &str = "93b681bd5323af173c466cb526b1a4ed06146a6c8a832d5c29c554
 
 #[test]
 fn captured_events_name_exactly_the_containers_whose_run_or_limits_changed() {
-    let events: Vec<EventMessage> = answer("events-docker-20.10.json");
+    let events: Vec<EventAnswer> = answer("events-docker-20.10.json");
     assert!(events.len() < ENGINE_EVENT_BUFFER);
     let actors: HashSet<&str> = events
         .iter()
@@ -1196,7 +1194,7 @@ fn each_captured_event_kind_counts_as_a_change_or_not() {
         ("network", "disconnect", false),
     ];
     let json = raw("events-docker-20.10.json");
-    let events: Vec<EventMessage> = answer("events-docker-20.10.json");
+    let events: Vec<EventAnswer> = answer("events-docker-20.10.json");
     let mut seen = HashSet::new();
     for (item, event) in json["answer"].as_array().unwrap().iter().zip(&events) {
         let (typ, action) = (
@@ -1233,23 +1231,15 @@ fn each_captured_event_kind_counts_as_a_change_or_not() {
 
 #[test]
 fn engine_info_decodes_on_linux_and_windows() {
-    let linux: SystemInfo = fixture("info-docker-20.10.json");
+    let linux: InfoAnswer = fixture("info-docker-20.10.json");
     assert_eq!(linux.ncpu, Some(2));
     assert_eq!(linux.mem_total, Some(25_276_063_744));
-    assert_eq!(linux.cgroup_version, Some(SystemInfoCgroupVersionEnum::_1));
-    assert_eq!(
-        OsType::from_engine_name(linux.os_type.as_deref().unwrap()),
-        OsType::Linux
-    );
+    assert_eq!(linux.cgroup_version.as_deref(), Some("1"));
 
     let json = raw("info-windows.json");
     assert!(json.get("CgroupVersion").is_none());
-    let windows: SystemInfo = fixture("info-windows.json");
+    let windows: InfoAnswer = fixture("info-windows.json");
     assert_eq!(windows.ncpu, json["NCPU"].as_i64());
     assert_eq!(windows.mem_total, json["MemTotal"].as_i64());
     assert_eq!(windows.cgroup_version, None);
-    assert_eq!(
-        OsType::from_engine_name(windows.os_type.as_deref().unwrap()),
-        OsType::Windows
-    );
 }

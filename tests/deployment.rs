@@ -94,7 +94,8 @@ async fn the_runtime_image_is_small_read_only_healthy_and_stops_at_once() {
 
     let size: u64 = inspect(EXPORTER_IMAGE, "{{.Size}}").parse().unwrap();
     eprintln!("image {EXPORTER_IMAGE}: {size} bytes");
-    assert!(size < 5 * 1024 * 1024, "the image is {size} bytes");
+    // 3.6 MB before TLS toward the engine; rustls and ring (built for size) add 1.5 MB.
+    assert!(size < 6 * 1024 * 1024, "the image is {size} bytes");
     assert_eq!(inspect(EXPORTER_IMAGE, "{{.Config.User}}"), "65534:65534");
     assert_eq!(
         inspect(EXPORTER_IMAGE, "{{json .Config.Healthcheck.Test}}"),

@@ -14,12 +14,12 @@ use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
 use support::docker::{
     BUSYBOX_IMAGE as IMAGE, build_busybox_image, docker, engine_socket, require_engine,
 };
-use support::engine_api::{Fleet, assert_between, assert_near, engine_stats};
+use support::engine_api::{Fleet, engine_stats};
 use support::exporter::Process;
+use support::stats_witness::{assert_stats_families, blkio_sum, network_sum};
 use support::{http, promtool};
 
 /// The whole block device under the engine's data root, for blk-throttle: cgroup v1
@@ -129,38 +129,6 @@ fn single(body: &str, line_start: &str) -> f64 {
         .unwrap()
 }
 
-/// The number at `pointer`, if the engine reported one.
-fn at(stats: &Value, pointer: &str) -> Option<f64> {
-    stats.pointer(pointer).and_then(Value::as_f64)
-}
-
-fn network_sum(stats: &Value, field: &str) -> Option<f64> {
-    let networks = stats.get("networks")?.as_object()?;
-    Some(
-        networks
-            .values()
-            .map(|n| n[field].as_u64().unwrap() as f64)
-            .sum(),
-    )
-}
-
-fn blkio_sum(stats: &Value, list: &str, op: &str) -> f64 {
-    stats["blkio_stats"][list]
-        .as_array()
-        .expect("cgroup v1 blkio list")
-        .iter()
-        .filter(|e| e["op"].as_str().unwrap().eq_ignore_ascii_case(op))
-        .map(|e| e["value"].as_u64().unwrap() as f64)
-        .sum()
-}
-
-/// usage − total_inactive_file, floored at 0: the engine's cgroup v1 working set.
-fn working_set(stats: &Value) -> f64 {
-    let usage = at(stats, "/memory_stats/usage").unwrap();
-    let inactive = at(stats, "/memory_stats/stats/total_inactive_file").unwrap_or(0.0);
-    (usage - inactive).max(0.0)
-}
-
 /// Waits until the engine itself reports the traffic pair talking and the disk writer
 /// reading and writing, so that the counters checked below are known to have moved.
 async fn wait_for_activity(fleet: &Fleet) {
@@ -171,8 +139,8 @@ async fn wait_for_activity(fleet: &Fleet) {
         let received = network_sum(&last[server], "rx_bytes").unwrap_or(0.0);
         let list = "io_service_bytes_recursive";
         let (read, written) = (
-            blkio_sum(&last[disk], list, "read"),
-            blkio_sum(&last[disk], list, "write"),
+            blkio_sum(&last[disk], list, "read").unwrap_or(0.0),
+            blkio_sum(&last[disk], list, "write").unwrap_or(0.0),
         );
         if received >= 100_000.0 && read > 0.0 && written > 0.0 {
             return;
@@ -191,89 +159,6 @@ fn rss_kib(pid: u32) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap()
 }
-
-/// A family and how to read its value from the engine's own stats (`None`: not reported).
-type FromStats = (&'static str, fn(&Value) -> Option<f64>);
-
-/// Counters read from stats.
-const COUNTERS: &[FromStats] = &[
-    ("container_cpu_usage_seconds_total", |s| {
-        at(s, "/cpu_stats/cpu_usage/total_usage").map(|ns| ns / 1e9)
-    }),
-    ("container_cpu_user_seconds_total", |s| {
-        at(s, "/cpu_stats/cpu_usage/usage_in_usermode").map(|ns| ns / 1e9)
-    }),
-    ("container_cpu_system_seconds_total", |s| {
-        at(s, "/cpu_stats/cpu_usage/usage_in_kernelmode").map(|ns| ns / 1e9)
-    }),
-    ("container_network_receive_bytes_total", |s| {
-        network_sum(s, "rx_bytes")
-    }),
-    ("container_network_transmit_bytes_total", |s| {
-        network_sum(s, "tx_bytes")
-    }),
-    ("container_network_receive_packets_total", |s| {
-        network_sum(s, "rx_packets")
-    }),
-    ("container_network_transmit_packets_total", |s| {
-        network_sum(s, "tx_packets")
-    }),
-    ("container_network_receive_errors_total", |s| {
-        network_sum(s, "rx_errors")
-    }),
-    ("container_network_transmit_errors_total", |s| {
-        network_sum(s, "tx_errors")
-    }),
-    ("container_network_receive_packets_dropped_total", |s| {
-        network_sum(s, "rx_dropped")
-    }),
-    ("container_network_transmit_packets_dropped_total", |s| {
-        network_sum(s, "tx_dropped")
-    }),
-    ("container_fs_reads_bytes_total", |s| {
-        Some(blkio_sum(s, "io_service_bytes_recursive", "read"))
-    }),
-    ("container_fs_writes_bytes_total", |s| {
-        Some(blkio_sum(s, "io_service_bytes_recursive", "write"))
-    }),
-    ("container_fs_reads_total", |s| {
-        Some(blkio_sum(s, "io_serviced_recursive", "read"))
-    }),
-    ("container_fs_writes_total", |s| {
-        Some(blkio_sum(s, "io_serviced_recursive", "write"))
-    }),
-    // The engine omits a zero failcnt.
-    ("container_memory_failcnt", |s| {
-        Some(at(s, "/memory_stats/failcnt").unwrap_or(0.0))
-    }),
-];
-
-/// Gauges read from stats.
-const GAUGES: &[FromStats] = &[
-    ("container_memory_usage_bytes", |s| {
-        at(s, "/memory_stats/usage")
-    }),
-    ("container_memory_working_set_bytes", |s| {
-        Some(working_set(s))
-    }),
-    ("container_memory_rss", |s| {
-        at(s, "/memory_stats/stats/total_rss")
-    }),
-    ("container_memory_cache", |s| {
-        at(s, "/memory_stats/stats/total_cache")
-    }),
-    ("container_memory_mapped_file", |s| {
-        at(s, "/memory_stats/stats/total_mapped_file")
-    }),
-    ("container_memory_swap", |s| {
-        at(s, "/memory_stats/stats/total_swap")
-    }),
-    ("container_memory_max_usage_bytes", |s| {
-        at(s, "/memory_stats/max_usage")
-    }),
-    ("container_threads", |s| at(s, "/pids_stats/current")),
-    ("container_threads_max", |s| at(s, "/pids_stats/limit")),
-];
 
 #[tokio::test]
 async fn a_real_engine_scrape_matches_the_engines_own_stats() {
@@ -365,22 +250,7 @@ async fn a_real_engine_scrape_matches_the_engines_own_stats() {
     for role in with_stats {
         let id = fleet.id(role);
         let (b, a) = (&before[id], &after[id]);
-        for (family, read) in COUNTERS {
-            let what = format!("{role} {family}");
-            match (read(b), read(a), series(body, family, id)) {
-                (Some(low), Some(high), Some(value)) => assert_between(&what, value, low, high),
-                (None, None, None) => {}
-                other => panic!("{what}: engine and exporter disagree on presence: {other:?}"),
-            }
-        }
-        for (family, read) in GAUGES {
-            let what = format!("{role} {family}");
-            match (read(b), read(a), series(body, family, id)) {
-                (Some(low), Some(high), Some(value)) => assert_near(&what, value, low, high),
-                (None, None, None) => {}
-                other => panic!("{what}: engine and exporter disagree on presence: {other:?}"),
-            }
-        }
+        assert_stats_families(role, |family| series(body, family, id), b, a);
         // No CPU quota, so no CFS families (as cAdvisor); no health check: −1.
         assert_eq!(
             series(body, "container_cpu_cfs_periods_total", id),

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The test command. On a fresh Debian machine it installs what the tests need (Debian's
-# docker.io, busybox-static, prometheus and promtool, docker-compose, mingw-w64 and Wine),
-# starts the isolated test engine unless DOCKER_HOST already points at a working one, builds
-# the static binary the container image takes and cross-builds the Windows programs, runs
-# the whole test suite, runs the crate's tests built for Windows under Wine, and stops the
-# engine it started. Extra arguments go to the `cargo test` of the Linux suite.
+# docker.io, busybox-static, prometheus and promtool, docker-compose, mingw-w64 and Wine,
+# musl-tools, openssl, Podman), starts the isolated test engine unless DOCKER_HOST already
+# points at a working one and the Podman service unless DSE_PODMAN_HOST does, builds the
+# static binary the container image takes and cross-builds the Windows programs, runs the
+# whole test suite, runs the crate's tests built for Windows under Wine, and stops what it
+# started. Extra arguments go to the `cargo test` of the Linux suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,22 +16,40 @@ command -v promtool >/dev/null || missing+=(prometheus)
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
 [[ -x /usr/lib/wine/wine64 ]] || missing+=(wine64 wine)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
-if ((${#missing[@]})); then
+command -v musl-gcc >/dev/null || missing+=(musl-tools)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
+# Podman as DESIGN.md 7 says: without its recommends, which do not work here.
+podman=()
+command -v podman >/dev/null || podman=(podman crun conmon fuse-overlayfs slirp4netns uidmap)
+if ((${#missing[@]} + ${#podman[@]})); then
     sudo=
     [[ $(id -u) -eq 0 ]] || sudo=sudo
-    echo "installing ${missing[*]}" >&2
+    echo "installing ${missing[*]} ${podman[*]}" >&2
     $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+    if ((${#missing[@]})); then
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+    fi
+    if ((${#podman[@]})); then
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${podman[@]}"
+    fi
 fi
 
-started_engine=
+stop=()
 if [[ -z ${DOCKER_HOST:-} ]] || ! docker version >/dev/null 2>&1; then
     DOCKER_HOST=$(tests/engine.sh start)
     export DOCKER_HOST
-    started_engine=yes
+    stop+=("tests/engine.sh stop")
 fi
-[[ -z $started_engine ]] || trap 'tests/engine.sh stop' EXIT
-echo "testing against the Docker Engine at $DOCKER_HOST" >&2
+if [[ -z ${DSE_PODMAN_HOST:-} ]] || ! curl -sf --unix-socket "${DSE_PODMAN_HOST#unix://}" http://podman/_ping >/dev/null; then
+    DSE_PODMAN_HOST=$(tests/podman.sh start)
+    export DSE_PODMAN_HOST
+    stop+=("tests/podman.sh stop")
+fi
+if ((${#stop[@]})); then
+    trap 'for command in "${stop[@]}"; do $command; done' EXIT
+fi
+echo "testing against the Docker Engine at $DOCKER_HOST and Podman at $DSE_PODMAN_HOST" >&2
 
 export WINEPREFIX=${WINEPREFIX:-/var/tmp/dse-wine}
 export WINEDLLOVERRIDES="mscoree=;mshtml="

@@ -88,29 +88,42 @@ pub fn socket_group() -> String {
         .to_string()
 }
 
-/// Builds [`BUSYBOX_IMAGE`] (once per test program).
+/// Builds [`BUSYBOX_IMAGE`] on the test engine (once per test program).
 pub fn build_busybox_image() {
     static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let context = std::env::temp_dir().join(format!("dse-busybox-{}", std::process::id()));
-        std::fs::create_dir_all(&context).unwrap();
-        let busybox = ["/bin/busybox", "/usr/bin/busybox"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .expect("busybox-static installed (tests/run.sh installs it)");
-        std::fs::copy(busybox, context.join("busybox")).unwrap();
-        std::fs::write(
-            context.join("Dockerfile"),
-            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
-        )
-        .unwrap();
-        // The classic builder: BuildKit's RUN wants a bridge network the test engine lacks.
-        docker_with(
-            &["build", "-q", "-t", BUSYBOX_IMAGE, &context.to_string_lossy()],
-            &[("DOCKER_BUILDKIT", "0")],
-        );
-        let _ = std::fs::remove_dir_all(&context);
-    });
+    BUILT.get_or_init(|| build_busybox_image_with(&[]));
+}
+
+/// Builds [`BUSYBOX_IMAGE`] with the docker CLI's environment changed by `env` (e.g. on
+/// another engine's `DOCKER_HOST`).
+pub fn build_busybox_image_with(env: &[(&str, &str)]) {
+    let context =
+        std::env::temp_dir().join(format!("dse-busybox-{}-{}", std::process::id(), env.len()));
+    std::fs::create_dir_all(&context).unwrap();
+    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("busybox-static installed (tests/run.sh installs it)");
+    std::fs::copy(busybox, context.join("busybox")).unwrap();
+    std::fs::write(
+        context.join("Dockerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
+    )
+    .unwrap();
+    // The classic builder: BuildKit's RUN wants a bridge network the test engine lacks.
+    let mut all = vec![("DOCKER_BUILDKIT", "0")];
+    all.extend_from_slice(env);
+    docker_with(
+        &[
+            "build",
+            "-q",
+            "-t",
+            BUSYBOX_IMAGE,
+            &context.to_string_lossy(),
+        ],
+        &all,
+    );
+    let _ = std::fs::remove_dir_all(&context);
 }
 
 /// The static binary the Dockerfile's `prebuilt` stage takes (tests/run.sh builds it).

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -86,26 +87,36 @@ impl Drop for Fleet {
     }
 }
 
-/// The engine's own one-shot stats for each id, read concurrently.
+/// The test engine's own one-shot stats for each id, read concurrently.
 pub async fn engine_stats(ids: &[&str]) -> HashMap<String, Value> {
+    engine_stats_at(&engine_socket(), ids).await
+}
+
+/// The one-shot stats of the engine at `socket` for each id, read concurrently.
+pub async fn engine_stats_at(socket: &Path, ids: &[&str]) -> HashMap<String, Value> {
     let reads = ids.iter().map(|id| {
         let id = id.to_string();
         async move {
             let path = format!("/containers/{id}/stats?stream=false&one-shot=true");
-            let value = engine_get(&path).await;
+            let value = engine_get(socket, &path).await;
             (id, value)
         }
     });
     futures::future::join_all(reads).await.into_iter().collect()
 }
 
-/// The engine's own inspect answer of `id`.
+/// The test engine's own inspect answer of `id`.
 pub async fn engine_inspect(id: &str) -> Value {
-    engine_get(&format!("/containers/{id}/json")).await
+    engine_inspect_at(&engine_socket(), id).await
 }
 
-async fn engine_get(path: &str) -> Value {
-    let response = http::unix_get(&engine_socket(), path)
+/// The inspect answer of `id` from the engine at `socket`.
+pub async fn engine_inspect_at(socket: &Path, id: &str) -> Value {
+    engine_get(socket, &format!("/containers/{id}/json")).await
+}
+
+async fn engine_get(socket: &Path, path: &str) -> Value {
+    let response = http::unix_get(socket, path)
         .await
         .unwrap_or_else(|e| panic!("GET {path} from the engine: {e}"));
     assert_eq!(response.status, 200, "GET {path}: {}", response.body);

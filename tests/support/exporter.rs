@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use docker_stats_exporter::config::Config;
-use docker_stats_exporter::engine::Endpoint;
+use docker_stats_exporter::endpoint::Endpoint;
 use docker_stats_exporter::exporter::Exporter;
 use docker_stats_exporter::families::Groups;
 use docker_stats_exporter::selection::Selection;
@@ -23,6 +23,7 @@ pub fn config_for(socket: &Path) -> Config {
     Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         endpoint: Endpoint::Unix(socket.to_path_buf()),
+        endpoint_reason: "the test".to_string(),
         scrape_timeout: Duration::from_secs(8),
         cache_ttl: Duration::ZERO,
         max_concurrency: 512,
@@ -73,11 +74,16 @@ impl Drop for InProcess {
 
 /// Every setting the exporter reads from the environment: cleared for each child so the
 /// test's own environment (DOCKER_HOST in CI) cannot leak in.
-const SETTINGS: [&str; 13] = [
+const SETTINGS: [&str; 18] = [
     "EXPORTER_PORT",
     "EXPORTER_ADDRESS",
     "DOCKER_HOST",
     "DOCKER_SOCKET_PATH",
+    "DOCKER_TLS_VERIFY",
+    "DOCKER_TLS",
+    "DOCKER_CERT_PATH",
+    "DOCKER_CONTEXT",
+    "DOCKER_CONFIG",
     "SCRAPE_TIMEOUT",
     "CACHE_TTL",
     "MAX_CONCURRENCY",
@@ -96,11 +102,14 @@ pub fn command(env: &[(&str, &str)]) -> Command {
     command
 }
 
-/// Clears every exporter setting from `command`'s environment, then sets `env`.
+/// Clears every exporter setting from `command`'s environment, then sets `env`. The docker
+/// CLI configuration of whoever runs the tests (a `currentContext`) is kept out too, unless
+/// `env` names one.
 fn with_settings(command: &mut Command, env: &[(&str, &str)]) {
     for name in SETTINGS {
         command.env_remove(name);
     }
+    command.env("DOCKER_CONFIG", "/nonexistent/dse-docker-config");
     command.envs(env.iter().copied());
     command.kill_on_drop(true);
 }

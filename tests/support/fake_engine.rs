@@ -77,6 +77,8 @@ pub struct FakeContainer {
     pub stats: Reply,
     /// `None`: an inspect answer made from the fields above (see [`FakeContainer::inspect_json`]).
     pub inspect: Option<Reply>,
+    /// Keys that replace those of the container's listing entry (to break it).
+    pub listing_patch: Option<serde_json::Value>,
 }
 
 impl FakeContainer {
@@ -92,6 +94,7 @@ impl FakeContainer {
             health: None,
             stats,
             inspect: None,
+            listing_patch: None,
         }
     }
 
@@ -245,7 +248,52 @@ pub fn fixture(name: &str) -> String {
 /// How many events dockerd keeps for `since` queries; older ones are dropped.
 pub const EVENT_BUFFER: usize = 256;
 
+/// Which engine the scripted one answers as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineKind {
+    /// `/version`'s `Version`.
+    pub version: &'static str,
+    /// `linux` or `windows`.
+    pub os: &'static str,
+    /// The newest API version it speaks.
+    pub api_version: &'static str,
+    /// The oldest it accepts: requests for an older version get 400, as from dockerd.
+    pub min_api_version: &'static str,
+    /// Podman's compatible API: its `/version` components, `stopped` containers in the
+    /// listing, empty stats answers for stopped containers.
+    pub podman: bool,
+}
+
+impl EngineKind {
+    /// A Docker Engine that accepts every API version since 1.12, as Docker 20.10 does.
+    pub const SCRIPTED: EngineKind = EngineKind {
+        version: "0.0.0-scripted",
+        os: "linux",
+        api_version: "1.41",
+        min_api_version: "1.12",
+        podman: false,
+    };
+    /// Docker 29.0 (API 1.52): the listing carries `Health`, stats carry `os_type`, and
+    /// requests below API 1.44 are refused.
+    pub const DOCKER_29: EngineKind = EngineKind {
+        version: "29.0.1",
+        os: "linux",
+        api_version: "1.52",
+        min_api_version: "1.44",
+        podman: false,
+    };
+    /// Podman 5's Docker-compatible API: API 1.41.
+    pub const PODMAN_5: EngineKind = EngineKind {
+        version: "5.2.2",
+        os: "linux",
+        api_version: "1.41",
+        min_api_version: "1.24",
+        podman: true,
+    };
+}
+
 struct Shared {
+    kind: EngineKind,
     os: String,
     api_version: String,
     containers: Mutex<Vec<FakeContainer>>,
@@ -280,8 +328,31 @@ impl FakeEngine {
         api_version: &str,
         containers: Vec<FakeContainer>,
     ) -> FakeEngine {
+        let kind = EngineKind {
+            os: if os == "windows" { "windows" } else { "linux" },
+            ..EngineKind::SCRIPTED
+        };
+        FakeEngine::start_with(socket, kind, api_version, containers)
+    }
+
+    /// An engine answering as `kind`.
+    pub fn start_kind(
+        socket: &Path,
+        kind: EngineKind,
+        containers: Vec<FakeContainer>,
+    ) -> FakeEngine {
+        FakeEngine::start_with(socket, kind, kind.api_version, containers)
+    }
+
+    fn start_with(
+        socket: &Path,
+        kind: EngineKind,
+        api_version: &str,
+        containers: Vec<FakeContainer>,
+    ) -> FakeEngine {
         let shared = Arc::new(Shared {
-            os: os.to_string(),
+            kind,
+            os: kind.os.to_string(),
             api_version: api_version.to_string(),
             containers: Mutex::new(containers),
             events: Mutex::new(VecDeque::new()),
@@ -435,6 +506,12 @@ async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, shared: Arc
             .unwrap()
             .push((request.method.clone(), request.path.clone()));
         let (route, query) = request.path.split_once('?').unwrap_or((&request.path, ""));
+        if let Some(refusal) = refuse_old_version(&shared, route) {
+            if !respond(&mut stream, &shared, refusal, request.keep_alive).await {
+                return;
+            }
+            continue;
+        }
         let route = unversioned(route).to_string();
         if route == "/events" && !shared.events_fail.load(Ordering::SeqCst) {
             let events = events_in_window(&shared, query);
@@ -645,12 +722,40 @@ fn unversioned(path: &str) -> &str {
     path
 }
 
+/// dockerd's answer to a request for an API version older than it accepts.
+fn refuse_old_version(shared: &Shared, route: &str) -> Option<Reply> {
+    let minor = |version: &str| version.strip_prefix("1.")?.parse::<u32>().ok();
+    let asked = route
+        .strip_prefix("/v")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(minor)?;
+    let oldest = minor(shared.kind.min_api_version)?;
+    (asked < oldest).then(|| {
+        Reply::status(
+            400,
+            &format!(
+                "client version 1.{asked} is too old. Minimum supported API version is {}, please upgrade your client to a newer version",
+                shared.kind.min_api_version
+            ),
+        )
+    })
+}
+
 fn version_body(shared: &Shared) -> String {
+    let kind = shared.kind;
+    let component = if kind.podman {
+        serde_json::json!({"Name": "Podman Engine", "Version": kind.version,
+            "Details": {"APIVersion": kind.version, "MinAPIVersion": "4.0.0", "Os": shared.os}})
+    } else {
+        serde_json::json!({"Name": "Engine", "Version": kind.version,
+            "Details": {"ApiVersion": shared.api_version, "MinAPIVersion": kind.min_api_version}})
+    };
     serde_json::json!({
-        "Platform": {"Name": "Scripted Engine"},
-        "Version": "0.0.0-scripted",
+        "Platform": {"Name": if kind.podman { "linux/amd64/debian-13" } else { "Docker Engine - Community" }},
+        "Components": [component],
+        "Version": kind.version,
         "ApiVersion": shared.api_version,
-        "MinAPIVersion": "1.12",
+        "MinAPIVersion": kind.min_api_version,
         "Os": shared.os,
         "Arch": "amd64",
         "KernelVersion": "scripted",
@@ -708,6 +813,11 @@ fn list_body(shared: &Shared) -> String {
             if lists_health(shared) {
                 let status = c.health.as_deref().unwrap_or("none");
                 entry["Health"] = serde_json::json!({"Status": status, "FailingStreak": 0});
+            }
+            if let Some(serde_json::Value::Object(patch)) = &c.listing_patch {
+                for (key, value) in patch {
+                    entry[key] = value.clone();
+                }
             }
             entry
         })

@@ -13,6 +13,12 @@ pub mod exposition;
 pub mod fake_engine;
 pub mod http;
 #[cfg(unix)]
+pub mod podman;
+#[cfg(unix)]
 pub mod prometheus;
 pub mod promtool;
 pub mod scripted;
+#[cfg(unix)]
+pub mod stats_witness;
+#[cfg(unix)]
+pub mod tls_engine;
