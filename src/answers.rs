@@ -143,7 +143,7 @@ pub struct InfoAnswer {
     pub ncpu: Option<i64>,
     #[serde(rename = "MemTotal")]
     pub mem_total: Option<i64>,
-    /// `1` or `2`; Podman writes `v1` / `v2`.
+    /// `1` or `2`.
     #[serde(rename = "CgroupVersion")]
     pub cgroup_version: Option<String>,
 }

@@ -81,7 +81,7 @@ pub struct HostInfo {
     pub cpu_cores: Option<u64>,
     /// Memory in bytes (`MemTotal`).
     pub memory_bytes: Option<u64>,
-    /// `1` or `2` (`CgroupVersion`, API 1.40 and later on Linux; Podman's `v2` is `2`).
+    /// `1` or `2` (`CgroupVersion`, API 1.40 and later on Linux; a leading `v` is dropped).
     pub cgroup_version: Option<String>,
 }
 

@@ -178,7 +178,7 @@ mod tests {
         );
         let nanos = unix_seconds("2026-11-25T10:20:31.123456789Z").unwrap();
         assert!((nanos - 1_795_602_031.123_456_7).abs() < 1e-6, "{nanos}");
-        // Podman writes local times with an offset.
+        // Go writes a local time with its offset: an engine whose times are local.
         assert_eq!(
             unix_seconds("2026-11-25T11:20:31+01:00"),
             Some(1_795_602_031.0)
