@@ -143,6 +143,16 @@ pub struct Args {
     )]
     pub disable_metrics: Vec<String>,
 
+    /// Scrapes answered at once; more get 503 at once (node_exporter's
+    /// --web.max-requests); 0: no limit.
+    #[arg(
+        long = "web.max-requests",
+        env = "WEB_MAX_REQUESTS",
+        default_value = "40",
+        value_name = "N"
+    )]
+    pub web_max_requests: String,
+
     /// Ignored: left from the old polling design; the exporter collects on each scrape.
     #[arg(long, env = "POLL_INTERVAL", value_name = "SECONDS")]
     pub poll_interval: Option<String>,
@@ -172,6 +182,8 @@ pub struct Config {
     pub cache_ttl: Duration,
     /// Stats requests in flight at once.
     pub max_concurrency: usize,
+    /// Scrapes answered at once (0: no limit).
+    pub max_requests: usize,
     /// The containers to cover and the labels to export.
     pub selection: Selection,
     /// Groups of families left out.
@@ -226,6 +238,14 @@ impl Config {
         )?;
         let cache_ttl = parse_seconds("CACHE_TTL", "--cache-ttl", &args.cache_ttl, true)?;
         let max_concurrency = parse_concurrency(&args.max_concurrency)?;
+        let max_requests = args.web_max_requests.trim().parse::<usize>().map_err(|_| {
+            error(
+                "WEB_MAX_REQUESTS",
+                "--web.max-requests",
+                &args.web_max_requests,
+                "expected a whole number (0: no limit)",
+            )
+        })?;
         let selection = parse_selection(args)?;
         let disabled_metrics = parse_disabled_metrics(&args.disable_metrics)?;
         let log_filter = args.log_filter.trim();
@@ -236,6 +256,7 @@ impl Config {
             scrape_timeout,
             cache_ttl,
             max_concurrency,
+            max_requests,
             selection,
             disabled_metrics,
             log_filter: if log_filter.is_empty() {
@@ -479,6 +500,7 @@ mod tests {
             &[&DEFAULT_MAX_CONCURRENCY.to_string()],
         );
         expect("poll_interval", "POLL_INTERVAL", &[]);
+        expect("web_max_requests", "WEB_MAX_REQUESTS", &["40"]);
         expect("container_labels", "CONTAINER_LABELS", &[]);
         expect("container_filters", "CONTAINER_FILTERS", &[]);
         expect("container_exclude_labels", "CONTAINER_EXCLUDE_LABELS", &[]);
@@ -696,6 +718,17 @@ mod tests {
         assert_eq!(e.setting, "DISABLE_METRICS");
         assert!(e.to_string().contains("\"percpu\""), "{e}");
         assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn max_requests_is_a_whole_number() {
+        assert_eq!(config(&[]).unwrap().max_requests, 40);
+        assert_eq!(
+            config(&["--web.max-requests", "0"]).unwrap().max_requests,
+            0
+        );
+        let e = config(&["--web.max-requests", "-1"]).unwrap_err();
+        assert_eq!(e.setting, "WEB_MAX_REQUESTS");
     }
 
     #[test]

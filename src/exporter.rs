@@ -24,7 +24,12 @@ pub struct Exporter {
     collections: Coalescer<Snapshot>,
     scrape_timeout: Duration,
     disabled_metrics: Groups,
+    /// Scrapes answered at once; `None`: no limit.
+    scrape_slots: Option<Arc<tokio::sync::Semaphore>>,
 }
+
+/// One scrape's place among `WEB_MAX_REQUESTS`, given back when dropped.
+pub struct ScrapeSlot(#[allow(dead_code)] Option<tokio::sync::OwnedSemaphorePermit>);
 
 /// Why `/health` is not healthy.
 #[derive(Debug)]
@@ -62,6 +67,19 @@ impl Exporter {
             collections: Coalescer::new(config.cache_ttl),
             scrape_timeout: config.scrape_timeout,
             disabled_metrics: config.disabled_metrics,
+            scrape_slots: (config.max_requests > 0)
+                .then(|| Arc::new(tokio::sync::Semaphore::new(config.max_requests))),
+        }
+    }
+
+    /// A place for one more scrape in progress, or `None` when `WEB_MAX_REQUESTS` are.
+    pub fn scrape_slot(&self) -> Option<ScrapeSlot> {
+        match &self.scrape_slots {
+            None => Some(ScrapeSlot(None)),
+            Some(slots) => Arc::clone(slots)
+                .try_acquire_owned()
+                .ok()
+                .map(|p| ScrapeSlot(Some(p))),
         }
     }
 

@@ -31,6 +31,9 @@ fn main() -> ExitCode {
     env_logger::Builder::new()
         .parse_filters(&config.log_filter)
         .init();
+    if let Some(limit) = platform::raise_open_files_limit() {
+        log::debug!("open files limit: {limit}");
+    }
     if config.poll_interval_given {
         warn!("POLL_INTERVAL is ignored: metrics are collected on each scrape, nothing polls");
     }

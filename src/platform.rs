@@ -45,6 +45,40 @@ pub fn home_dir() -> Option<std::path::PathBuf> {
         .map(std::path::PathBuf::from)
 }
 
+/// Raises the soft limit of open files to the hard limit, as Go programs do at start: the
+/// default soft limit (often 1024) is below what the client connections and the engine
+/// connections may need together. Returns the limit in force, when it can be read.
+#[cfg(unix)]
+pub fn raise_open_files_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the limits into `limit`, which lives across the call.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return None;
+    }
+    if limit.rlim_cur < limit.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: setrlimit only reads `raised`.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            limit = raised;
+        }
+    }
+    // rlim_t is u64 here but not on every unix.
+    #[allow(clippy::unnecessary_cast)]
+    Some(limit.rlim_cur as u64)
+}
+
+/// Windows has no per-process limit of open handles to raise.
+#[cfg(not(unix))]
+pub fn raise_open_files_limit() -> Option<u64> {
+    None
+}
+
 /// Completes on SIGTERM or SIGINT, naming the signal.
 #[cfg(unix)]
 pub async fn shutdown_signal() -> std::io::Result<&'static str> {

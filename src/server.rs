@@ -1,6 +1,12 @@
 //! The HTTP service: a hand-rolled hyper accept loop, the routes (`/metrics`, `/health`,
 //! `/`), and graceful shutdown (stop accepting, let requests in progress finish for up to
 //! [`SHUTDOWN_GRACE`], then return).
+//!
+//! Every client is bounded: [`HEADER_READ_TIMEOUT`] to send a request's head (a slowloris
+//! connection is cut off), [`MAX_HEAD_BYTES`] and [`MAX_HEADERS`] for it (431 beyond), at
+//! most [`MAX_CONNECTIONS`] open at once (further clients wait in the listen backlog), and
+//! at most `WEB_MAX_REQUESTS` scrapes at once (503 at once beyond, as node_exporter's
+//! `--web.max-requests`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -24,6 +30,12 @@ use crate::scrape_request::{effective_timeout, negotiate_format};
 
 /// How long a client may take to send a request's headers.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest request head read; a larger one is answered 431. Prometheus sends ~300 bytes.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// The most header fields a request may carry; more are answered 431.
+pub const MAX_HEADERS: usize = 64;
+/// Client connections open at once. Idle ones end after [`HEADER_READ_TIMEOUT`].
+pub const MAX_CONNECTIONS: usize = 4096;
 /// How long requests in progress may run on after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// The header in which Prometheus says how long it will wait.
@@ -38,8 +50,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let connections = GracefulShutdown::new();
+    let open = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        // At the cap, further clients wait in the listen backlog until one leaves.
+        let permit = tokio::select! {
+            permit = Arc::clone(&open).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_closed) => break,
+            },
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(connection) => connection,
@@ -60,12 +81,15 @@ pub async fn serve(
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(HEADER_READ_TIMEOUT)
+            .max_buf_size(MAX_HEAD_BYTES)
+            .max_headers(MAX_HEADERS)
             .serve_connection(TokioIo::new(stream), service);
         let connection = connections.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 debug!("connection from {peer}: {e}");
             }
+            drop(permit);
         });
     }
     drop(listener);
@@ -105,6 +129,13 @@ fn header<'a>(request: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
 }
 
 async fn metrics_page(exporter: &Exporter, request: &Request<Incoming>) -> Response<Body> {
+    let Some(_slot) = exporter.scrape_slot() else {
+        warn!("too many scrapes at once: answered 503 (WEB_MAX_REQUESTS)");
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many concurrent scrapes; raise WEB_MAX_REQUESTS\n",
+        );
+    };
     let format = negotiate_format(header(request, ACCEPT.as_str()));
     let timeout = effective_timeout(
         exporter.scrape_timeout(),

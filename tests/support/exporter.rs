@@ -27,6 +27,7 @@ pub fn config_for(socket: &Path) -> Config {
         scrape_timeout: Duration::from_secs(8),
         cache_ttl: Duration::ZERO,
         max_concurrency: 512,
+        max_requests: 40,
         selection: Selection::all(),
         disabled_metrics: Groups::none(),
         log_filter: "info".to_string(),
@@ -74,7 +75,7 @@ impl Drop for InProcess {
 
 /// Every setting the exporter reads from the environment: cleared for each child so the
 /// test's own environment (DOCKER_HOST in CI) cannot leak in.
-const SETTINGS: [&str; 18] = [
+const SETTINGS: [&str; 19] = [
     "EXPORTER_PORT",
     "EXPORTER_ADDRESS",
     "DOCKER_HOST",
@@ -87,6 +88,7 @@ const SETTINGS: [&str; 18] = [
     "SCRAPE_TIMEOUT",
     "CACHE_TTL",
     "MAX_CONCURRENCY",
+    "WEB_MAX_REQUESTS",
     "POLL_INTERVAL",
     "RUST_LOG",
     "CONTAINER_LABELS",
