@@ -92,7 +92,10 @@ fn read_linux_limits(host: &InspectHostConfig, facts: &mut InspectFacts) {
         .nano_cpus
         .map(non_negative)
         .filter(|n| *n > 0)
-        .map(|nano| (u128::from(nano) * u128::from(period) / 1_000_000_000) as u64);
+        .map(|nano| {
+            let quota = u128::from(nano) * u128::from(period) / 1_000_000_000;
+            u64::try_from(quota).unwrap_or(u64::MAX)
+        });
     facts.cpu_quota_micros = quota.or(from_nano_cpus);
 }
 
@@ -120,7 +123,7 @@ pub fn unix_seconds(text: &str) -> Option<f64> {
     };
     let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
     let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    if year <= 1 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    if year <= 1 || !(1..=12).contains(&month) || !(1..=days_in_month(year, month)).contains(&day) {
         return None;
     }
     if hour > 23 || minute > 59 || second > 60 {
@@ -143,7 +146,11 @@ pub fn unix_seconds(text: &str) -> Option<f64> {
                 (a.is_ascii_digit() && b.is_ascii_digit())
                     .then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
             };
-            let seconds = two(*h1, *h2)? * 3600 + two(*m1, *m2)? * 60;
+            let (hours, minutes) = (two(*h1, *h2)?, two(*m1, *m2)?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let seconds = hours * 3600 + minutes * 60;
             if *sign == b'+' { seconds } else { -seconds }
         }
         _ => return None,
@@ -151,6 +158,16 @@ pub fn unix_seconds(text: &str) -> Option<f64> {
     let days = days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
     Some(seconds as f64 + fraction)
+}
+
+/// The days of `month` (1-12) in `year`, leap years as the Gregorian calendar has them.
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -171,6 +188,16 @@ mod tests {
     #[test]
     fn engine_times_become_unix_seconds() {
         assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(unix_seconds("2024-02-29T00:00:00Z"), Some(1_709_164_800.0));
+        for impossible in [
+            "2026-02-29T00:00:00Z",
+            "2026-02-31T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-11-25T10:20:31+24:00",
+            "2026-11-25T10:20:31+99:99",
+        ] {
+            assert_eq!(unix_seconds(impossible), None, "{impossible}");
+        }
         assert_eq!(unix_seconds("2026-11-25T10:20:31Z"), Some(1_795_602_031.0));
         assert_eq!(
             unix_seconds("2026-11-25T10:20:31.5Z"),
