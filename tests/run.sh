@@ -19,6 +19,7 @@ command -v docker-compose >/dev/null || missing+=(docker-compose)
 command -v musl-gcc >/dev/null || missing+=(musl-tools)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
+dpkg -s haproxy >/dev/null 2>&1 || missing+=(haproxy)
 # Podman as DESIGN.md 7 says: without its recommends, which do not work here.
 podman=()
 command -v podman >/dev/null || podman=(podman crun conmon fuse-overlayfs slirp4netns uidmap)

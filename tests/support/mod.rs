@@ -19,6 +19,8 @@ pub mod prometheus;
 pub mod promtool;
 pub mod scripted;
 #[cfg(unix)]
+pub mod socket_proxy;
+#[cfg(unix)]
 pub mod stats_witness;
 #[cfg(unix)]
 pub mod tls_engine;
