@@ -153,6 +153,11 @@ pub struct Args {
     )]
     pub web_max_requests: String,
 
+    /// The exporter-toolkit web configuration file (TLS, basic auth, headers), as for
+    /// node_exporter; see the README's Security section [default: plain HTTP, no auth].
+    #[arg(long = "web.config.file", env = "WEB_CONFIG_FILE", value_name = "PATH")]
+    pub web_config_file: Option<String>,
+
     /// Ignored: left from the old polling design; the exporter collects on each scrape.
     #[arg(long, env = "POLL_INTERVAL", value_name = "SECONDS")]
     pub poll_interval: Option<String>,
@@ -184,6 +189,8 @@ pub struct Config {
     pub max_concurrency: usize,
     /// Scrapes answered at once (0: no limit).
     pub max_requests: usize,
+    /// The web configuration file, read at start (see `web_security.rs`).
+    pub web_config_file: Option<PathBuf>,
     /// The containers to cover and the labels to export.
     pub selection: Selection,
     /// Groups of families left out.
@@ -257,6 +264,7 @@ impl Config {
             cache_ttl,
             max_concurrency,
             max_requests,
+            web_config_file: non_empty(args.web_config_file.as_deref()).map(PathBuf::from),
             selection,
             disabled_metrics,
             log_filter: if log_filter.is_empty() {

@@ -10,6 +10,8 @@
 
 pub mod answers;
 pub mod api_version;
+pub mod basic_auth;
+pub mod client_auth;
 pub mod coalesce;
 pub mod collect;
 pub mod config;
@@ -27,6 +29,8 @@ pub mod listing;
 pub mod metrics;
 pub mod platform;
 pub mod process_metrics;
+pub mod rate_limit;
+pub mod routes;
 pub mod scrape_errors;
 pub mod scrape_request;
 pub mod selection;
@@ -34,3 +38,6 @@ pub mod server;
 pub mod snapshot;
 pub mod stats;
 pub mod transport;
+pub mod web_config;
+pub mod web_security;
+pub mod web_tls;

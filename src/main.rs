@@ -7,11 +7,12 @@ use std::sync::Arc;
 use clap::Parser;
 use log::{error, info, warn};
 
-use docker_stats_exporter::config::{Args, Config};
+use docker_stats_exporter::config::{Args, Config, ConfigError};
 use docker_stats_exporter::exporter::Exporter;
 use docker_stats_exporter::health_check;
 use docker_stats_exporter::platform;
 use docker_stats_exporter::server::serve;
+use docker_stats_exporter::web_security::WebSecurity;
 
 /// The exit code for a bad setting, as clap uses for bad flags.
 const BAD_SETTING: u8 = 2;
@@ -31,6 +32,27 @@ fn main() -> ExitCode {
     env_logger::Builder::new()
         .parse_filters(&config.log_filter)
         .init();
+    let web = match &config.web_config_file {
+        None => None,
+        Some(path) => match WebSecurity::load(path) {
+            Ok((web, warnings)) => {
+                for warning in warnings {
+                    warn!("{}: {warning}", path.display());
+                }
+                Some(Arc::new(web))
+            }
+            Err(reason) => {
+                let error = ConfigError {
+                    setting: "WEB_CONFIG_FILE",
+                    flag: "--web.config.file",
+                    value: path.display().to_string(),
+                    reason,
+                };
+                eprintln!("docker-stats-exporter: {error}");
+                return ExitCode::from(BAD_SETTING);
+            }
+        },
+    };
     if let Some(limit) = platform::raise_open_files_limit() {
         log::debug!("open files limit: {limit}");
     }
@@ -47,13 +69,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(config))
+    runtime.block_on(run(config, web))
 }
 
 /// `--health-check`: one line on the outcome, exit 0 when healthy.
 fn health_check(config: &Config) -> ExitCode {
     let address = health_check::probe_address(config.listen);
-    match health_check::probe(address) {
+    match health_check::probe(address, config.web_config_file.as_deref()) {
         Ok(body) => {
             println!("healthy: {body}");
             ExitCode::SUCCESS
@@ -65,7 +87,7 @@ fn health_check(config: &Config) -> ExitCode {
     }
 }
 
-async fn run(config: Config) -> ExitCode {
+async fn run(config: Config, web: Option<Arc<WebSecurity>>) -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -74,8 +96,21 @@ async fn run(config: Config) -> ExitCode {
         }
     };
     let address = listener.local_addr().unwrap_or(config.listen);
+    let scheme = if web.as_ref().is_some_and(|web| web.tls()) {
+        "https"
+    } else {
+        "http"
+    };
+    if let Some(web) = &web {
+        info!(
+            "web configuration {}: TLS {}, HTTP/2 {}",
+            web.path().display(),
+            if web.tls() { "on" } else { "off" },
+            if web.http2() { "on" } else { "off" }
+        );
+    }
     info!(
-        "listening on http://{address}, collecting from the Docker Engine at {} (chosen by {})",
+        "listening on {scheme}://{address}, collecting from the Docker Engine at {} (chosen by {})",
         config.endpoint, config.endpoint_reason
     );
     if let docker_stats_exporter::endpoint::Endpoint::Tcp { tls: Some(tls), .. } = &config.endpoint
@@ -86,7 +121,7 @@ async fn run(config: Config) -> ExitCode {
         }
     }
     let exporter = Arc::new(Exporter::new(&config));
-    serve(listener, exporter, shutdown_signal()).await;
+    serve(listener, exporter, web, shutdown_signal()).await;
     info!("stopped");
     ExitCode::SUCCESS
 }

@@ -1,32 +1,35 @@
-//! The HTTP service: a hand-rolled hyper accept loop, the routes (`/metrics`, `/health`,
-//! `/`), and graceful shutdown (stop accepting, let requests in progress finish for up to
-//! [`SHUTDOWN_GRACE`], then return).
+//! The HTTP service: a hand-rolled hyper accept loop, TLS (a configuration per handshake,
+//! from the web configuration file) with HTTP/2 where ALPN chooses it, and graceful
+//! shutdown (stop accepting, let requests in progress finish for up to [`SHUTDOWN_GRACE`],
+//! then return). What each request gets is `routes.rs`.
 //!
 //! Every client is bounded: [`HEADER_READ_TIMEOUT`] to send a request's head (a slowloris
 //! connection is cut off), [`MAX_HEAD_BYTES`] and [`MAX_HEADERS`] for it (431 beyond), at
+//! [`TLS_HANDSHAKE_TIMEOUT`] to finish a TLS handshake, at
 //! most [`MAX_CONNECTIONS`] open at once (further clients wait in the listen backlog), and
 //! at most `WEB_MAX_REQUESTS` scrapes at once (503 at once beyond, as node_exporter's
 //! `--web.max-requests`).
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
-use hyper::header::{ACCEPT, ALLOW, CONTENT_TYPE, HeaderValue};
-use hyper::server::conn::http1;
+use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use log::{debug, error, info, warn};
-use tokio::net::TcpListener;
+use rustls::server::Acceptor;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::LazyConfigAcceptor;
+use tokio_rustls::server::TlsStream;
 
 use crate::exporter::Exporter;
-use crate::metrics;
-use crate::scrape_request::{effective_timeout, negotiate_format};
+use crate::routes::{Peer, answer};
+use crate::web_security::WebSecurity;
+use crate::web_tls::HEALTH_PROBE_ALPN;
 
 /// How long a client may take to send a request's headers.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,15 +41,16 @@ pub const MAX_HEADERS: usize = 64;
 pub const MAX_CONNECTIONS: usize = 4096;
 /// How long requests in progress may run on after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
-/// The header in which Prometheus says how long it will wait.
-const SCRAPE_TIMEOUT_HEADER: &str = "x-prometheus-scrape-timeout-seconds";
 
-type Body = Full<Bytes>;
+/// How long a client may take to finish the TLS handshake.
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Serves `exporter` on `listener` until `shutdown` completes.
+/// Serves `exporter` on `listener` until `shutdown` completes; over TLS, with basic auth
+/// and headers, when `web` (the web configuration) says so.
 pub async fn serve(
     listener: TcpListener,
     exporter: Arc<Exporter>,
+    web: Option<Arc<WebSecurity>>,
     shutdown: impl Future<Output = ()>,
 ) {
     let connections = GracefulShutdown::new();
@@ -73,22 +77,14 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let exporter = Arc::clone(&exporter);
-        let service = service_fn(move |request| {
-            let exporter = Arc::clone(&exporter);
-            async move { Ok::<_, Infallible>(route(&exporter, request).await) }
-        });
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .max_buf_size(MAX_HEAD_BYTES)
-            .max_headers(MAX_HEADERS)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = connections.watch(connection);
+        let client = Client {
+            exporter: Arc::clone(&exporter),
+            web: web.clone(),
+            address: peer,
+            watcher: connections.watcher(),
+        };
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                debug!("connection from {peer}: {e}");
-            }
+            client.serve(stream).await;
             drop(permit);
         });
     }
@@ -105,141 +101,133 @@ pub async fn serve(
     }
 }
 
-async fn route(exporter: &Exporter, request: Request<Incoming>) -> Response<Body> {
-    let path = request.uri().path();
-    if !matches!(path, "/" | "/metrics" | "/health") {
-        return plain(StatusCode::NOT_FOUND, "not found\n");
-    }
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return response;
-    }
-    match path {
-        "/metrics" => metrics_page(exporter, &request).await,
-        "/health" => health_page(exporter).await,
-        _ => index_page(exporter),
-    }
+/// One client connection and what serving it needs.
+struct Client {
+    exporter: Arc<Exporter>,
+    web: Option<Arc<WebSecurity>>,
+    address: SocketAddr,
+    watcher: Watcher,
 }
 
-fn header<'a>(request: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
-    request.headers().get(name).and_then(|v| v.to_str().ok())
-}
+impl Client {
+    async fn serve(self, stream: TcpStream) {
+        let loopback = self.address.ip().to_canonical().is_loopback();
+        let Some(web) = self.web.clone().filter(|web| web.tls()) else {
+            let peer = Peer {
+                loopback,
+                health_probe: false,
+            };
+            return self.serve_http(TokioIo::new(stream), peer, false).await;
+        };
+        let Some((stream, health_probe)) = self.handshake(&web, stream, loopback).await else {
+            return;
+        };
+        let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+        let peer = Peer {
+            loopback,
+            health_probe,
+        };
+        self.serve_http(TokioIo::new(stream), peer, h2).await;
+    }
 
-async fn metrics_page(exporter: &Exporter, request: &Request<Incoming>) -> Response<Body> {
-    let Some(_slot) = exporter.scrape_slot() else {
-        warn!("too many scrapes at once: answered 503 (WEB_MAX_REQUESTS)");
-        return plain(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "too many concurrent scrapes; raise WEB_MAX_REQUESTS\n",
-        );
-    };
-    let format = negotiate_format(header(request, ACCEPT.as_str()));
-    let timeout = effective_timeout(
-        exporter.scrape_timeout(),
-        header(request, SCRAPE_TIMEOUT_HEADER),
-    );
-    let Some(snapshot) = exporter.scrape(timeout).await else {
-        error!("the collection failed unexpectedly; see the log above");
-        return plain(StatusCode::INTERNAL_SERVER_ERROR, "collection failed\n");
-    };
-    match metrics::encode(
-        snapshot,
-        exporter.errors(),
-        exporter.disabled_metrics(),
-        format,
-    ) {
-        Ok(body) => respond(StatusCode::OK, format.content_type(), body),
-        Err(e) => {
-            error!("encoding metrics failed: {e}");
-            plain(StatusCode::INTERNAL_SERVER_ERROR, "encoding failed\n")
+    /// The TLS handshake, with a configuration read from the web configuration file now.
+    /// `None` when it failed (logged); else the stream and whether it is the health probe.
+    async fn handshake(
+        &self,
+        web: &WebSecurity,
+        stream: TcpStream,
+        loopback: bool,
+    ) -> Option<(TlsStream<TcpStream>, bool)> {
+        let address = self.address;
+        let handshake = async {
+            // A TLS connection opens with a handshake record (0x16); anything else is
+            // most likely plain HTTP, which is told why as Go's server tells it.
+            let mut first = [0u8; 1];
+            stream
+                .peek(&mut first)
+                .await
+                .map_err(|e| format!("reading the client hello: {e}"))?;
+            if first[0] != 0x16 {
+                refuse_plain_http(stream).await;
+                return Err("plain HTTP on the TLS port".to_string());
+            }
+            let start = LazyConfigAcceptor::new(Acceptor::default(), stream)
+                .await
+                .map_err(|e| format!("not a TLS client hello: {e}"))?;
+            let health_probe = loopback
+                && start
+                    .client_hello()
+                    .alpn()
+                    .is_some_and(|mut offered| offered.any(|p| p == HEALTH_PROBE_ALPN));
+            let config = web.tls_config(health_probe).map_err(|e| {
+                error!("TLS handshake with {address} refused: {e}");
+                e
+            })?;
+            let stream = start
+                .into_stream(config)
+                .await
+                .map_err(|e| format!("TLS handshake: {e}"))?;
+            Ok((stream, health_probe))
+        };
+        match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, handshake).await {
+            Ok(Ok(accepted)) => Some(accepted),
+            Ok(Err(e)) => {
+                debug!("connection from {address}: {e}");
+                None
+            }
+            Err(_elapsed) => {
+                debug!(
+                    "connection from {address}: no TLS handshake within {} s",
+                    TLS_HANDSHAKE_TIMEOUT.as_secs()
+                );
+                None
+            }
+        }
+    }
+
+    async fn serve_http<I>(self, io: TokioIo<I>, peer: Peer, h2: bool)
+    where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Client {
+            exporter,
+            web,
+            address,
+            watcher,
+        } = self;
+        let service = service_fn(move |request| {
+            let exporter = Arc::clone(&exporter);
+            let web = web.clone();
+            async move { Ok::<_, Infallible>(answer(&exporter, web.as_deref(), peer, request).await) }
+        });
+        let outcome = if h2 {
+            let connection = http2::Builder::new(TokioExecutor::new())
+                .timer(TokioTimer::new())
+                .max_header_list_size(MAX_HEAD_BYTES as u32)
+                .keep_alive_interval(Some(HEADER_READ_TIMEOUT))
+                .keep_alive_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(io, service);
+            watcher.watch(connection).await
+        } else {
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .max_buf_size(MAX_HEAD_BYTES)
+                .max_headers(MAX_HEADERS)
+                .serve_connection(io, service);
+            watcher.watch(connection).await
+        };
+        if let Err(e) = outcome {
+            debug!("connection from {address}: {e}");
         }
     }
 }
 
-/// The `/health` body, fields in the documented order.
-#[derive(serde::Serialize)]
-struct Health {
-    status: &'static str,
-    docker: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
-async fn health_page(exporter: &Exporter) -> Response<Body> {
-    let (status, health) = match exporter.health().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Health {
-                status: "healthy",
-                docker: "connected",
-                error: None,
-            },
-        ),
-        Err(reason) => {
-            debug!("health check failed: {reason}");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Health {
-                    status: "unhealthy",
-                    docker: "disconnected",
-                    error: Some(reason.to_string()),
-                },
-            )
-        }
-    };
-    match serde_json::to_string(&health) {
-        Ok(body) => respond(status, "application/json", body),
-        Err(e) => {
-            error!("encoding the health answer failed: {e}");
-            plain(StatusCode::INTERNAL_SERVER_ERROR, "encoding failed\n")
-        }
-    }
-}
-
-fn index_page(exporter: &Exporter) -> Response<Body> {
-    let endpoint = escape_html(&exporter.engine().endpoint().to_string());
-    let version = env!("CARGO_PKG_VERSION");
-    let body = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Docker Stats Exporter</title></head>\n\
-         <body><h1>Docker Stats Exporter</h1>\n\
-         <p>Version {version}. Docker Engine: <code>{endpoint}</code></p>\n\
-         <ul><li><a href=\"/metrics\">/metrics</a>: container metrics, collected on each scrape</li>\n\
-         <li><a href=\"/health\">/health</a>: whether the Docker Engine answers</li></ul>\n\
-         </body></html>\n"
-    );
-    respond(StatusCode::OK, "text/html; charset=utf-8", body)
-}
-
-fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            _ => escaped.push(c),
-        }
-    }
-    escaped
-}
-
-fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
-    respond(status, "text/plain; charset=utf-8", text)
-}
-
-fn respond(
-    status: StatusCode,
-    content_type: &'static str,
-    body: impl Into<Bytes>,
-) -> Response<Body> {
-    let mut response = Response::new(Full::new(body.into()));
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
+/// Answers a plain HTTP request sent to the TLS port as Go's server does, so the client
+/// learns why instead of seeing a closed connection.
+async fn refuse_plain_http(mut stream: TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let answer =
+        b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+    let _ = tokio::time::timeout(HEADER_READ_TIMEOUT, stream.write_all(answer)).await;
 }

@@ -61,6 +61,15 @@ pub fn docker(args: &[&str]) -> String {
     docker_with(args, &[])
 }
 
+/// A container's log, both streams (the exporter logs to stderr).
+pub fn container_log(name: &str) -> String {
+    let output = cli()
+        .args(["logs", name])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the docker CLI ({e}); tests/run.sh installs it"));
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
 /// Runs `docker args`, ignoring the outcome (for cleaning up).
 pub fn docker_quietly(args: &[&str]) {
     let _ = cli().args(args).output();

@@ -28,6 +28,7 @@ pub fn config_for(socket: &Path) -> Config {
         cache_ttl: Duration::ZERO,
         max_concurrency: 512,
         max_requests: 40,
+        web_config_file: None,
         selection: Selection::all(),
         disabled_metrics: Groups::none(),
         log_filter: "info".to_string(),
@@ -48,7 +49,7 @@ impl InProcess {
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let exporter = Arc::new(Exporter::new(&config));
-        let task = tokio::spawn(serve(listener, exporter, async {
+        let task = tokio::spawn(serve(listener, exporter, None, async {
             let _ = stopped.await;
         }));
         InProcess {
@@ -75,7 +76,7 @@ impl Drop for InProcess {
 
 /// Every setting the exporter reads from the environment: cleared for each child so the
 /// test's own environment (DOCKER_HOST in CI) cannot leak in.
-const SETTINGS: [&str; 19] = [
+const SETTINGS: [&str; 20] = [
     "EXPORTER_PORT",
     "EXPORTER_ADDRESS",
     "DOCKER_HOST",
@@ -95,6 +96,7 @@ const SETTINGS: [&str; 19] = [
     "CONTAINER_FILTERS",
     "CONTAINER_EXCLUDE_LABELS",
     "DISABLE_METRICS",
+    "WEB_CONFIG_FILE",
 ];
 
 /// A command for the real binary with a clean set of settings plus `env`.
@@ -170,6 +172,17 @@ impl Process {
         self.log.lock().unwrap().clone()
     }
 
+    /// Waits (up to 10 s) for a log line containing `needle`; the whole log either way.
+    pub async fn wait_for_log(&self, needle: &str) -> String {
+        for _ in 0..100 {
+            if self.log().iter().any(|l| l.contains(needle)) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.log().join("\n")
+    }
+
     /// Sends `signal` (e.g. "TERM") to the process.
     pub fn signal(&self, signal: &str) {
         let pid = self.child.id().expect("still running").to_string();
@@ -181,8 +194,11 @@ impl Process {
     }
 }
 
-/// `… listening on http://127.0.0.1:41234, collecting …` → the address.
+/// `… listening on http://127.0.0.1:41234, collecting …` (or https://) → the address.
 fn listening_address(line: &str) -> Option<SocketAddr> {
-    let rest = line.split("listening on http://").nth(1)?;
+    let rest = line.split("listening on ").nth(1)?;
+    let rest = rest
+        .strip_prefix("http://")
+        .or_else(|| rest.strip_prefix("https://"))?;
     rest.split(',').next()?.trim().parse().ok()
 }

@@ -12,6 +12,7 @@ pub mod exporter;
 pub mod exposition;
 pub mod fake_engine;
 pub mod http;
+pub mod pki;
 #[cfg(unix)]
 pub mod podman;
 #[cfg(unix)]
@@ -24,3 +25,4 @@ pub mod socket_proxy;
 pub mod stats_witness;
 #[cfg(unix)]
 pub mod tls_engine;
+pub mod web;

@@ -1,0 +1,116 @@
+//! The real client: Debian's Prometheus scrapes the exporter, collecting from the real
+//! engine, over TLS with `basic_auth` and `tls_config.ca_file`: the target is up and the
+//! container series arrive; with a wrong password the same target is down, the failure
+//! being the exporter's 401.
+#![cfg(unix)]
+
+mod support;
+
+use std::time::Duration;
+
+use support::docker::{
+    BUSYBOX_IMAGE, build_busybox_image, docker, docker_quietly, engine_socket, require_engine,
+};
+use support::exporter::Process;
+use support::prometheus::Prometheus;
+
+/// A busybox container removed on drop.
+struct Container(String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        docker_quietly(&["rm", "-f", &self.0]);
+    }
+}
+
+fn scrape_config(job: &str, port: u16, password: &str, ca: &str) -> String {
+    format!(
+        "  - job_name: {job}\n    scheme: https\n    basic_auth:\n      username: alice\n      password: {password}\n    tls_config:\n      ca_file: {ca}\n      server_name: localhost\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
+    )
+}
+
+#[tokio::test]
+async fn prometheus_scrapes_over_tls_with_basic_auth() {
+    require_engine();
+    build_busybox_image();
+    let name = format!("dse-webprom-{}", std::process::id());
+    let container = Container(name.clone());
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "none",
+        BUSYBOX_IMAGE,
+        "sleep",
+        "600",
+    ]);
+
+    let setup = support::web::WebSetup::new("web-prometheus");
+    let hash = bcrypt::hash("alice123", 6).unwrap();
+    let config = setup.config(
+        "web.yml",
+        &format!(
+            "tls_server_config:\n  cert_file: server.pem\n  key_file: server-key.pem\nbasic_auth_users:\n  alice: {hash}\n"
+        ),
+    );
+    let socket = engine_socket().to_string_lossy().into_owned();
+    let exporter = Process::start(&[
+        ("DOCKER_HOST", &format!("unix://{socket}")),
+        ("WEB_CONFIG_FILE", config.to_str().unwrap()),
+        ("CONTAINER_FILTERS", &format!("name={name}")),
+    ])
+    .await;
+
+    let ca = setup.path("ca.pem").display().to_string();
+    let port = exporter.addr.port();
+    let prometheus = Prometheus::start(&format!(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n{}{}",
+        scrape_config("docker", port, "alice123", &ca),
+        scrape_config("wrong_password", port, "guess", &ca)
+    ));
+
+    let cpu = prometheus
+        .wait_for(
+            &format!("container_cpu_usage_seconds_total{{job=\"docker\",name=\"{name}\"}}"),
+            Duration::from_secs(60),
+        )
+        .await;
+    let found = cpu["data"]["result"].as_array().map_or(0, Vec::len);
+    if found != 1 {
+        let targets = prometheus.api("/api/v1/targets").await;
+        panic!(
+            "no series for {name}: {cpu}\ntargets: {targets}\n{}",
+            prometheus.log()
+        );
+    }
+    let up = prometheus.query("up{job=\"docker\"}").await;
+    assert_eq!(up["data"]["result"][0]["value"][1], "1", "{up}");
+    let memory = prometheus
+        .query(&format!(
+            "container_memory_usage_bytes{{name=\"{name}\"}} > 0"
+        ))
+        .await;
+    assert_eq!(
+        memory["data"]["result"].as_array().map(Vec::len),
+        Some(1),
+        "{memory}"
+    );
+
+    let down = prometheus.query("up{job=\"wrong_password\"}").await;
+    assert_eq!(down["data"]["result"][0]["value"][1], "0", "{down}");
+    let targets = prometheus.api("/api/v1/targets?state=active").await;
+    let wrong = targets["data"]["activeTargets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["labels"]["job"] == "wrong_password")
+        .expect("the wrong-password target")
+        .clone();
+    assert!(
+        wrong["lastError"].as_str().unwrap_or("").contains("401"),
+        "{wrong}"
+    );
+    drop(container);
+}
