@@ -7,9 +7,8 @@
 
 mod support;
 
-use support::docker::{
-    BUSYBOX_IMAGE, build_busybox_image, docker, docker_quietly, engine_socket, require_engine,
-};
+use support::docker::{build_busybox_image, engine_socket, require_engine};
+use support::engine_api::Fleet;
 use support::exporter::{InProcess, Process, config_for};
 use support::fake_engine::{FakeContainer, FakeEngine, Reply, fake_id, fixture};
 use support::http;
@@ -110,40 +109,30 @@ async fn only_get_and_head_on_the_endpoints_the_exporter_uses() {
     );
 }
 
-/// A container removed on drop.
-struct Container(String);
-
-impl Drop for Container {
-    fn drop(&mut self) {
-        docker_quietly(&["rm", "-f", &self.0]);
-    }
-}
-
 #[tokio::test]
 async fn nothing_secret_of_a_real_container_reaches_the_output_or_the_log() {
     require_engine();
     build_busybox_image();
     let marker = format!("s3cr3t-{}", std::process::id());
-    let name = format!("dse-secrets-{}", std::process::id());
-    let _container = Container(name.clone());
-    docker(&[
-        "run",
-        "-d",
-        "--name",
-        &name,
+    let mut fleet = Fleet::new("secrets");
+    let env = format!("DATABASE_PASSWORD={marker}");
+    let token = format!("com.example.token={marker}");
+    let options = [
         "--network",
         "none",
         "--env",
-        &format!("DATABASE_PASSWORD={marker}"),
+        &env,
         "--label",
-        &format!("com.example.token={marker}"),
+        &token,
         "--label",
         "com.example.team=web",
-        BUSYBOX_IMAGE,
-        "sh",
-        "-c",
+    ];
+    fleet.run(
+        "app",
+        &options,
         &format!("echo {marker} >/dev/null; sleep 600"),
-    ]);
+    );
+    let name = fleet.name("app");
     let socket = engine_socket().to_string_lossy().into_owned();
     let exporter = Process::start(&[
         ("DOCKER_HOST", &format!("unix://{socket}")),

@@ -8,20 +8,10 @@ mod support;
 
 use std::time::Duration;
 
-use support::docker::{
-    BUSYBOX_IMAGE, build_busybox_image, docker, docker_quietly, engine_socket, require_engine,
-};
+use support::docker::{build_busybox_image, engine_socket, require_engine};
+use support::engine_api::Fleet;
 use support::exporter::Process;
 use support::prometheus::Prometheus;
-
-/// A busybox container removed on drop.
-struct Container(String);
-
-impl Drop for Container {
-    fn drop(&mut self) {
-        docker_quietly(&["rm", "-f", &self.0]);
-    }
-}
 
 fn scrape_config(job: &str, port: u16, password: &str, ca: &str) -> String {
     format!(
@@ -33,19 +23,9 @@ fn scrape_config(job: &str, port: u16, password: &str, ca: &str) -> String {
 async fn prometheus_scrapes_over_tls_with_basic_auth() {
     require_engine();
     build_busybox_image();
-    let name = format!("dse-webprom-{}", std::process::id());
-    let container = Container(name.clone());
-    docker(&[
-        "run",
-        "-d",
-        "--name",
-        &name,
-        "--network",
-        "none",
-        BUSYBOX_IMAGE,
-        "sleep",
-        "600",
-    ]);
+    let mut fleet = Fleet::new("webprom");
+    fleet.run("idle", &["--network", "none"], "sleep 600");
+    let name = fleet.name("idle");
 
     let setup = support::web::WebSetup::new("web-prometheus");
     let hash = bcrypt::hash("alice123", 6).unwrap();
@@ -112,5 +92,5 @@ async fn prometheus_scrapes_over_tls_with_basic_auth() {
         wrong["lastError"].as_str().unwrap_or("").contains("401"),
         "{wrong}"
     );
-    drop(container);
+    drop(fleet);
 }
