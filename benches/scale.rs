@@ -26,21 +26,17 @@ mod docker;
 mod fake_engine;
 #[path = "../tests/support/http.rs"]
 mod http;
+#[path = "support/measured.rs"]
+mod measured;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use docker::docker;
 use docker_stats_exporter::config::DEFAULT_MAX_CONCURRENCY;
 use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
-
-/// The exporter binary measured: this build, unless `DSE_EXPORTER_BIN` names another.
-fn exporter_binary() -> String {
-    std::env::var("DSE_EXPORTER_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_docker-stats-exporter").to_string())
-}
+use measured::{Exporter, cpu_seconds, exporter_binary, machine, memory_kib};
 
 /// True when `part` (`scripted` or `real`) is to run.
 fn runs(part: &str) -> bool {
@@ -75,50 +71,6 @@ fn main() {
     });
 }
 
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("model name")
-                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    format!("{cores} cores ({cpu}), Linux {}", kernel.trim())
-}
-
-/// CPU seconds `pid` has run so far, all its threads together: the first field of each
-/// thread's `/proc/<pid>/task/<tid>/schedstat`, in nanoseconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0.0;
-    };
-    let nanos: u64 = tasks
-        .filter_map(|task| {
-            let path = task.ok()?.path().join("schedstat");
-            let text = std::fs::read_to_string(path).ok()?;
-            text.split_whitespace().next()?.parse::<u64>().ok()
-        })
-        .sum();
-    nanos as f64 / 1e9
-}
-
-/// (VmRSS, VmHWM) of `pid` in KiB.
-fn memory_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
 /// Processes of the engine (dockerd and its containerd).
 fn engine_pids() -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -142,65 +94,12 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
-/// The exporter binary, collecting from `env`'s engine, on an ephemeral loopback port.
-struct Exporter {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Exporter {
-    fn start(env: &[(&str, &str)]) -> Exporter {
-        let mut child = Command::new(exporter_binary())
-            .env_remove("DOCKER_HOST")
-            .env("EXPORTER_ADDRESS", "127.0.0.1")
-            .env("EXPORTER_PORT", "0")
-            .env("CACHE_TTL", "0")
-            // The runs with a limit far below the fleet take several collector ticks.
-            .env("SCRAPE_TIMEOUT", "30")
-            .env("RUST_LOG", "info")
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the exporter");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stderr)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if let Some(rest) = line.split("listening on http://").nth(1) {
-                    let _ = tx.send(rest.split(',').next().unwrap_or("").to_string());
-                }
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the exporter's listening line")
-            .parse()
-            .unwrap();
-        Exporter { child, addr }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    async fn scrape(&self) -> Duration {
-        let started = Instant::now();
-        let response = http::get(self.addr, "/metrics").await.expect("scrape");
-        assert_eq!(response.status, 200);
-        started.elapsed()
-    }
-}
-
-impl Drop for Exporter {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A scrape of `exporter`: how long it took.
+async fn scrape(exporter: &Exporter) -> Duration {
+    let started = Instant::now();
+    let response = http::get(exporter.addr, "/metrics").await.expect("scrape");
+    assert_eq!(response.status, 200);
+    started.elapsed()
 }
 
 async fn scripted() {
@@ -236,12 +135,12 @@ async fn scripted() {
         let pid = exporter.pid();
         let (rss_started, _) = memory_kib(pid);
         for _ in 0..2 {
-            exporter.scrape().await;
+            scrape(&exporter).await;
         }
         let cpu_before = cpu_seconds(pid);
         let mut walls = Vec::new();
         for _ in 0..SCRIPTED_SCRAPES {
-            walls.push(exporter.scrape().await.as_secs_f64());
+            walls.push(scrape(&exporter).await.as_secs_f64());
         }
         let cpu_per_scrape = (cpu_seconds(pid) - cpu_before) / SCRIPTED_SCRAPES as f64;
         let (_, hwm) = memory_kib(pid);
@@ -292,10 +191,10 @@ async fn steady_state_requests(engine: &FakeEngine, socket: &str) {
         counts
     };
     let before = engine.requests().len();
-    exporter.scrape().await;
+    scrape(&exporter).await;
     let first = kinds(&engine.requests()[before..]);
     let before = engine.requests().len();
-    exporter.scrape().await;
+    scrape(&exporter).await;
     let steady = kinds(&engine.requests()[before..]);
     println!("Requests per scrape, by kind:\n");
     println!(
@@ -418,7 +317,7 @@ async fn real_engine() {
         let socket_text = socket.to_string_lossy().into_owned();
         let exporter = Exporter::start(&[("DOCKER_SOCKET_PATH", &socket_text)]);
         tokio::time::sleep(SETTLE).await;
-        exporter.scrape().await; // warm: the first scrape connects and negotiates.
+        scrape(&exporter).await; // warm: the first scrape connects and negotiates.
         let (mut floors, mut scrapes) = (Vec::new(), Vec::new());
         let (mut engine_floor, mut engine_scrape, mut exporter_cpu) = (0.0, 0.0, 0.0);
         for _ in 0..ROUNDS {
@@ -429,7 +328,7 @@ async fn real_engine() {
 
             tokio::time::sleep(SETTLE).await;
             let (e0, x0) = (engine_cpu_seconds(&engine), cpu_seconds(exporter.pid()));
-            scrapes.push(exporter.scrape().await.as_secs_f64());
+            scrapes.push(scrape(&exporter).await.as_secs_f64());
             engine_scrape += engine_cpu_seconds(&engine) - e0;
             exporter_cpu += cpu_seconds(exporter.pid()) - x0;
         }
@@ -514,7 +413,7 @@ async fn tick_multiplication(socket: &Path) {
         let mut scrapes = Vec::new();
         for _ in 0..3 {
             tokio::time::sleep(SETTLE).await;
-            scrapes.push(exporter.scrape().await.as_secs_f64());
+            scrapes.push(scrape(&exporter).await.as_secs_f64());
         }
         println!("| {concurrency} | {:.2} s |", median(&mut scrapes));
     }

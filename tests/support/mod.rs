@@ -22,6 +22,8 @@ pub mod scripted;
 #[cfg(unix)]
 pub mod socket_proxy;
 #[cfg(unix)]
+pub mod spare_engine;
+#[cfg(unix)]
 pub mod stats_witness;
 #[cfg(unix)]
 pub mod tls_engine;

@@ -2,108 +2,21 @@
 //! toward the engine: a CA, the engine's certificate and a client certificate made with
 //! `openssl` for this run, and directories laid out as `DOCKER_CERT_PATH` expects them —
 //! the right one, one trusting another CA, and one without a client certificate. It also
-//! listens on a plain unix socket of its own, for the test's docker CLI. Stopped, with
-//! everything it wrote, on drop.
+//! listens on a plain unix socket of its own, for the test's docker CLI. Started, stopped
+//! and removed (with everything it wrote, on drop) as a [`SpareEngine`] with TLS arguments.
 #![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use super::docker::{BUSYBOX_IMAGE, build_busybox_image_with, docker_with};
+use super::pki::{make_ca, make_certificate};
+use super::spare_engine::SpareEngine;
 
 pub struct TlsEngine {
     pub port: u16,
-    dir: PathBuf,
-    child: Child,
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let output = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl (Debian's openssl package)");
-    assert!(
-        output.status.success(),
-        "openssl {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// A CA named `name`: `<name>.pem` and `<name>-key.pem` in `dir`.
-fn make_ca(dir: &Path, name: &str) {
-    let (cert, key) = (format!("{name}.pem"), format!("{name}-key.pem"));
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &key,
-            "-out",
-            &cert,
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN={name}"),
-        ],
-    );
-}
-
-/// A certificate `<name>.pem` / `<name>-key.pem` signed by `ca`, with `extensions`.
-fn make_certificate(dir: &Path, ca: &str, name: &str, subject: &str, extensions: &str) {
-    let (cert, key, csr, ext) = (
-        format!("{name}.pem"),
-        format!("{name}-key.pem"),
-        format!("{name}.csr"),
-        format!("{name}.ext"),
-    );
-    std::fs::write(dir.join(&ext), extensions).unwrap();
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &key,
-            "-out",
-            &csr,
-            "-subj",
-            subject,
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            &format!("{ca}.pem"),
-            "-CAkey",
-            &format!("{ca}-key.pem"),
-            "-CAcreateserial",
-            "-out",
-            &cert,
-            "-days",
-            "2",
-            "-extfile",
-            &ext,
-        ],
-    );
+    /// The daemon itself, with its plain unix socket; stopped (after its containers are
+    /// removed) and its directory removed on drop.
+    engine: SpareEngine,
 }
 
 /// `DOCKER_CERT_PATH` directory `name` holding `ca.pem` copied from `ca` and, if given,
@@ -151,50 +64,27 @@ impl TlsEngine {
             .local_addr()
             .unwrap()
             .port();
-        let log = std::fs::File::create(dir.join("dockerd.log")).unwrap();
         let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
-        let child = Command::new("dockerd")
-            .args(["--data-root", &path("data"), "--exec-root", &path("exec")])
-            .args(["--pidfile", &path("docker.pid")])
-            .args(["-H", &format!("tcp://127.0.0.1:{port}")])
-            .args(["-H", &format!("unix://{}", path("docker.sock"))])
-            .args(["--tlsverify", "--tlscacert", &path("ca.pem")])
-            .args([
-                "--tlscert",
-                &path("server.pem"),
-                "--tlskey",
-                &path("server-key.pem"),
-            ])
-            .args(["--bridge=none", "--iptables=false"])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start dockerd (Debian's docker.io)");
-        let engine = TlsEngine { port, dir, child };
-        for _ in 0..120 {
-            if engine.socket().exists()
-                && Command::new("docker")
-                    .env("DOCKER_HOST", engine.plain_host())
-                    .args(["version", "--format", "{{.Server.Version}}"])
-                    .output()
-                    .is_ok_and(|o| o.status.success())
-            {
-                build_busybox_image_with(&[("DOCKER_HOST", &engine.plain_host())]);
-                return engine;
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
-        let log = std::fs::read_to_string(engine.dir.join("dockerd.log")).unwrap_or_default();
-        panic!("the TLS engine did not come up within 60 s:\n{log}");
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.dir.join("docker.sock")
+        let extra = [
+            "-H",
+            &format!("tcp://127.0.0.1:{port}"),
+            "--tlsverify",
+            "--tlscacert",
+            &path("ca.pem"),
+            "--tlscert",
+            &path("server.pem"),
+            "--tlskey",
+            &path("server-key.pem"),
+        ]
+        .map(String::from)
+        .to_vec();
+        let engine = SpareEngine::start_in(dir, extra);
+        TlsEngine { port, engine }
     }
 
     /// Its plain unix socket, as `DOCKER_HOST`, for the test's own docker CLI.
     pub fn plain_host(&self) -> String {
-        format!("unix://{}", self.socket().display())
+        self.engine.host()
     }
 
     /// `tcp://127.0.0.1:<port>`.
@@ -204,58 +94,26 @@ impl TlsEngine {
 
     /// `DOCKER_CERT_PATH` with the right CA and a client certificate.
     pub fn client_certs(&self) -> PathBuf {
-        self.dir.join("client")
+        self.engine.dir().join("client")
     }
 
     /// `DOCKER_CERT_PATH` trusting another CA (with the right client certificate).
     pub fn wrong_ca_certs(&self) -> PathBuf {
-        self.dir.join("wrong-ca")
+        self.engine.dir().join("wrong-ca")
     }
 
     /// `DOCKER_CERT_PATH` with the right CA but no client certificate.
     pub fn no_client_certs(&self) -> PathBuf {
-        self.dir.join("no-client-certificate")
+        self.engine.dir().join("no-client-certificate")
     }
 
     /// `docker args` on this engine; panics on failure.
     pub fn docker(&self, args: &[&str]) -> String {
-        docker_with(args, &[("DOCKER_HOST", &self.plain_host())])
+        self.engine.docker(args)
     }
 
     /// Runs a busybox container named `name` with `script` on this engine; its id.
     pub fn run(&self, name: &str, script: &str) -> String {
-        self.docker(&[
-            "run",
-            "-d",
-            "--name",
-            name,
-            "--network",
-            "none",
-            BUSYBOX_IMAGE,
-            "sh",
-            "-c",
-            script,
-        ])
-    }
-}
-
-impl Drop for TlsEngine {
-    fn drop(&mut self) {
-        let _ = Command::new("docker")
-            .env("DOCKER_HOST", self.plain_host())
-            .args(["rm", "-f", "dse-tls-idle"])
-            .output();
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        for _ in 0..60 {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        self.engine.run(name, script)
     }
 }

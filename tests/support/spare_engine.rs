@@ -1,0 +1,229 @@
+//! A private real Docker Engine beside the shared test engine: Debian's `dockerd` with its
+//! own data root, exec root, pidfile and unix socket under `/var/tmp`, no bridge and no
+//! iptables rules (DESIGN.md §7), that a test may stop (SIGTERM, then wait until the
+//! process is gone) and start again on the same data root and socket — what the shared
+//! engine, used by other tests at the same time, must never be put through. Extra daemon
+//! arguments (e.g. `--tlsverify` and a TCP listener, tls_engine.rs) can be given. Stopped,
+//! with everything it wrote, on drop.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::docker::{BUSYBOX_IMAGE, build_busybox_image_with, docker_with};
+
+/// How long the engine may take to answer after it was started.
+const START_WAIT: Duration = Duration::from_secs(60);
+/// How long a stopped engine may take to exit (it stops its containers first: each gets
+/// its stop timeout, 10 s unless `--stop-timeout` says otherwise).
+const STOP_WAIT: Duration = Duration::from_secs(60);
+
+pub struct SpareEngine {
+    dir: PathBuf,
+    /// Daemon arguments beyond the roots, the pidfile and the unix socket.
+    extra: Vec<String>,
+    /// `None` while stopped.
+    child: Option<Child>,
+}
+
+impl SpareEngine {
+    /// A plain engine (unix socket only) in `/var/tmp/dse-spare-<tag>-<pid>`, started,
+    /// answering, with the busybox image built on it.
+    pub fn start(tag: &str) -> SpareEngine {
+        SpareEngine::start_with(tag, &[])
+    }
+
+    /// Like [`SpareEngine::start`], with extra daemon arguments (e.g. `--live-restore`).
+    pub fn start_with(tag: &str, extra: &[&str]) -> SpareEngine {
+        let dir = PathBuf::from(format!("/var/tmp/dse-spare-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        SpareEngine::start_in(dir, extra.iter().map(|a| a.to_string()).collect())
+    }
+
+    /// An engine whose files live in `dir` (which must exist; removed on drop), started
+    /// with `extra` daemon arguments, answering, with the busybox image built on it.
+    pub fn start_in(dir: PathBuf, extra: Vec<String>) -> SpareEngine {
+        let mut engine = SpareEngine {
+            dir,
+            extra,
+            child: None,
+        };
+        engine.launch();
+        build_busybox_image_with(&[("DOCKER_HOST", &engine.host())]);
+        engine
+    }
+
+    /// The directory holding everything the engine writes.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Its unix socket.
+    pub fn socket(&self) -> PathBuf {
+        self.dir.join("docker.sock")
+    }
+
+    /// Its unix socket as `DOCKER_HOST`.
+    pub fn host(&self) -> String {
+        format!("unix://{}", self.socket().display())
+    }
+
+    /// The daemon's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_string_lossy().into_owned()
+    }
+
+    /// Starts dockerd and waits until it answers; panics with its log if it does not.
+    fn launch(&mut self) {
+        if let Err(why) = self.try_launch() {
+            panic!("{why}:\n{}", self.log());
+        }
+    }
+
+    /// Starts dockerd and waits until it answers, or says why not.
+    fn try_launch(&mut self) -> Result<(), String> {
+        assert!(self.child.is_none(), "the spare engine is already running");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("dockerd.log"))
+            .map_err(|e| format!("the spare engine's log: {e}"))?;
+        let child = Command::new("dockerd")
+            .args(["--data-root", &self.path("data")])
+            .args(["--exec-root", &self.path("exec")])
+            .args(["--pidfile", &self.path("docker.pid")])
+            .args(["-H", &self.host()])
+            .args(["--bridge=none", "--iptables=false"])
+            .args(&self.extra)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start dockerd (Debian's docker.io): {e}"))?;
+        self.child = Some(child);
+        let tries = START_WAIT.as_millis() / 250;
+        for _ in 0..tries {
+            if self.answers() {
+                return Ok(());
+            }
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                self.child = None;
+                return Err(format!("the spare engine exited at start ({status})"));
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        Err(format!(
+            "the spare engine did not answer within {} s",
+            START_WAIT.as_secs()
+        ))
+    }
+
+    /// True when the engine answers the docker CLI.
+    pub fn answers(&self) -> bool {
+        self.socket().exists()
+            && Command::new("docker")
+                .env("DOCKER_HOST", self.host())
+                .args(["version", "--format", "{{.Server.Version}}"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+    }
+
+    /// The daemon's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("dockerd.log")).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits until the process is gone (SIGKILL after [`STOP_WAIT`]).
+    /// Returns at once if it is not running.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let tries = STOP_WAIT.as_millis() / 50;
+        for _ in 0..tries {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts the engine again on the same data root and socket, after [`SpareEngine::stop`],
+    /// and waits until it answers.
+    pub fn start_again(&mut self) {
+        self.launch();
+    }
+
+    /// `docker args` on this engine; panics on failure.
+    pub fn docker(&self, args: &[&str]) -> String {
+        docker_with(args, &[("DOCKER_HOST", &self.host())])
+    }
+
+    /// `docker args` on this engine, ignoring the outcome (for cleaning up).
+    pub fn docker_quietly(&self, args: &[&str]) {
+        let _ = Command::new("docker")
+            .env("DOCKER_HOST", self.host())
+            .args(args)
+            .output();
+    }
+
+    /// Runs a busybox container named `name` with `options` and `script` on this engine;
+    /// its id.
+    pub fn run_with(&self, name: &str, options: &[&str], script: &str) -> String {
+        let mut args = vec!["run", "-d", "--name", name, "--network", "none"];
+        args.extend_from_slice(options);
+        args.extend_from_slice(&[BUSYBOX_IMAGE, "sh", "-c", script]);
+        self.docker(&args)
+    }
+
+    /// Runs a busybox container named `name` with `script` on this engine; its id.
+    pub fn run(&self, name: &str, script: &str) -> String {
+        self.run_with(name, &[], script)
+    }
+}
+
+impl Drop for SpareEngine {
+    fn drop(&mut self) {
+        // Stopped (a test failed before starting it again): its containers may outlive it
+        // (`--live-restore`), and only the engine can remove them.
+        if self.child.is_none() {
+            let _ = self.try_launch();
+        }
+        if self.child.is_some() {
+            // Its containers go with its data root; removing them first spares dockerd the
+            // wait for each to stop.
+            let ids = Command::new("docker")
+                .env("DOCKER_HOST", self.host())
+                .args(["ps", "-aq"])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            let ids: Vec<&str> = ids.split_whitespace().collect();
+            if !ids.is_empty() {
+                let mut args = vec!["rm", "-f"];
+                args.extend(ids);
+                self.docker_quietly(&args);
+            }
+        }
+        self.stop();
+        // dockerd mounts its data root on itself (private propagation) and leaves that
+        // mount behind when it exits.
+        let _ = Command::new("umount")
+            .arg(self.path("data"))
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
