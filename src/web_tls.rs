@@ -338,7 +338,11 @@ mod tests {
         );
         tls.cert_file = "/nonexistent/server.crt".into();
         let e = build(&tls, Audience::HealthProbe).err().unwrap();
-        assert!(e.contains("No such file"), "{e}");
+        // The OS's own words follow ("No such file or directory", "Path not found").
+        assert!(
+            e.starts_with("cannot read cert_file /nonexistent/server.crt: "),
+            "{e}"
+        );
         tls.key_file = String::new();
         assert_eq!(
             build(&tls, Audience::HealthProbe).err().unwrap(),
