@@ -78,7 +78,10 @@ async fn prometheus_scrapes_over_tls_with_basic_auth() {
         "{memory}"
     );
 
-    let down = prometheus.query("up{job=\"wrong_password\"}").await;
+    // Its own target's first scrape may come after the other's series arrived.
+    let down = prometheus
+        .wait_for("up{job=\"wrong_password\"}", Duration::from_secs(30))
+        .await;
     assert_eq!(down["data"]["result"][0]["value"][1], "0", "{down}");
     let targets = prometheus.api("/api/v1/targets?state=active").await;
     let wrong = targets["data"]["activeTargets"]
