@@ -1,11 +1,13 @@
 //! The real client: Debian's Prometheus scrapes the exporter, collecting from the real
-//! engine, over TLS with `basic_auth` and `tls_config.ca_file`: the target is up and the
-//! container series arrive; with a wrong password the same target is down, the failure
-//! being the exporter's 401.
+//! engine, over TLS with a client certificate the exporter requires and verifies,
+//! `basic_auth` and `tls_config.ca_file`: the target is up and the container series
+//! arrive; with a wrong password the same target is down, the failure being the
+//! exporter's 401; without the client certificate it is down at the handshake.
 #![cfg(unix)]
 
 mod support;
 
+use std::path::Path;
 use std::time::Duration;
 
 use support::docker::{build_busybox_image, engine_socket, require_engine};
@@ -13,14 +15,24 @@ use support::engine_api::Fleet;
 use support::exporter::Process;
 use support::prometheus::Prometheus;
 
-fn scrape_config(job: &str, port: u16, password: &str, ca: &str) -> String {
+/// A job scraping the exporter over TLS as alice with `password`, presenting the client
+/// certificate `client` (`<client>.pem`, `<client>-key.pem` in `dir`) if given.
+fn scrape_config(job: &str, port: u16, password: &str, dir: &Path, client: Option<&str>) -> String {
+    let ca = dir.join("ca.pem").display().to_string();
+    let certificate = client.map_or(String::new(), |client| {
+        format!(
+            "      cert_file: {}\n      key_file: {}\n",
+            dir.join(format!("{client}.pem")).display(),
+            dir.join(format!("{client}-key.pem")).display()
+        )
+    });
     format!(
-        "  - job_name: {job}\n    scheme: https\n    basic_auth:\n      username: alice\n      password: {password}\n    tls_config:\n      ca_file: {ca}\n      server_name: localhost\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
+        "  - job_name: {job}\n    scheme: https\n    basic_auth:\n      username: alice\n      password: {password}\n    tls_config:\n      ca_file: {ca}\n      server_name: localhost\n{certificate}    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
     )
 }
 
 #[tokio::test]
-async fn prometheus_scrapes_over_tls_with_basic_auth() {
+async fn prometheus_scrapes_over_tls_with_a_client_certificate_and_basic_auth() {
     require_engine();
     build_busybox_image();
     let mut fleet = Fleet::new("webprom");
@@ -32,7 +44,7 @@ async fn prometheus_scrapes_over_tls_with_basic_auth() {
     let config = setup.config(
         "web.yml",
         &format!(
-            "tls_server_config:\n  cert_file: server.pem\n  key_file: server-key.pem\nbasic_auth_users:\n  alice: {hash}\n"
+            "tls_server_config:\n  cert_file: server.pem\n  key_file: server-key.pem\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n  client_allowed_sans: [one]\nbasic_auth_users:\n  alice: {hash}\n"
         ),
     );
     let socket = engine_socket().to_string_lossy().into_owned();
@@ -43,12 +55,12 @@ async fn prometheus_scrapes_over_tls_with_basic_auth() {
     ])
     .await;
 
-    let ca = setup.path("ca.pem").display().to_string();
-    let port = exporter.addr.port();
+    let (dir, port) = (setup.dir.path(), exporter.addr.port());
     let prometheus = Prometheus::start(&format!(
-        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n{}{}",
-        scrape_config("docker", port, "alice123", &ca),
-        scrape_config("wrong_password", port, "guess", &ca)
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n{}{}{}",
+        scrape_config("docker", port, "alice123", dir, Some("client")),
+        scrape_config("wrong_password", port, "guess", dir, Some("client")),
+        scrape_config("no_certificate", port, "alice123", dir, None)
     ));
 
     let cpu = prometheus
@@ -95,5 +107,24 @@ async fn prometheus_scrapes_over_tls_with_basic_auth() {
         wrong["lastError"].as_str().unwrap_or("").contains("401"),
         "{wrong}"
     );
+
+    // The right password without the certificate: refused at the handshake, before any
+    // request.
+    let refused = prometheus
+        .wait_for("up{job=\"no_certificate\"}", Duration::from_secs(30))
+        .await;
+    assert_eq!(refused["data"]["result"][0]["value"][1], "0", "{refused}");
+    let targets = prometheus.api("/api/v1/targets?state=active").await;
+    let refused = targets["data"]["activeTargets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["labels"]["job"] == "no_certificate")
+        .expect("the no-certificate target")
+        .clone();
+    let error = refused["lastError"].as_str().unwrap_or("");
+    eprintln!("Prometheus without the client certificate: {error}");
+    // Go's words for TLS 1.3's certificate_required alert.
+    assert!(error.contains("certificate required"), "{refused}");
     drop(fleet);
 }
