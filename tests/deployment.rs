@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::docker::{
-    EXPORTER_IMAGE, build_busybox_image, build_exporter_image, container_log, docker,
-    docker_quietly, docker_with, engine_socket, require_engine, socket_group,
+    EXPORTER_IMAGE, build_busybox_image, build_exporter_image, compose_config, container_log,
+    docker, docker_quietly, docker_with, engine_socket, require_engine, socket_group,
 };
 use support::engine_api::Fleet;
 use support::prometheus::{Prometheus, free_port, repo};
@@ -665,18 +665,7 @@ fn every_shipped_prometheus_config_passes_promtool() {
 
 #[test]
 fn the_compose_file_passes_docker_compose_config() {
-    let output = Command::new("docker-compose")
-        .arg("-f")
-        .arg(repo("examples/docker-compose.yml"))
-        .arg("config")
-        .output()
-        .expect("Debian's docker-compose (tests/run.sh installs it)");
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = compose_config("examples/docker-compose.yml");
     // The parts the stack relies on survive the tool's own reading.
     for expected in [
         "/var/run/docker.sock:/var/run/docker.sock:ro",

@@ -10,14 +10,10 @@ mod support;
 
 use support::engine_api::{date_seconds, engine_inspect_at, engine_stats_at};
 use support::exporter::Process;
+use support::exposition::series;
 use support::podman::{PodmanFleet, podman, podman_socket};
 use support::stats_witness::assert_stats_families;
 use support::{http, promtool};
-
-/// `family{…id="<id>"…} value` → value.
-fn series(body: &str, family: &str, id: &str) -> Option<f64> {
-    support::exposition::value(body, family, &format!("id=\"{id}\""))
-}
 
 #[tokio::test]
 async fn a_real_podman_scrape_matches_podmans_own_stats() {

@@ -19,6 +19,7 @@ use support::docker::{
 };
 use support::engine_api::{Fleet, engine_stats};
 use support::exporter::Process;
+use support::exposition::{series, single};
 use support::stats_witness::{assert_stats_families, blkio_sum, network_sum};
 use support::{http, promtool};
 
@@ -111,22 +112,6 @@ fn unix_now() -> f64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs_f64()
-}
-
-/// `family{…id="<id>"…} value` → value.
-fn series(body: &str, family: &str, id: &str) -> Option<f64> {
-    support::exposition::value(body, family, &format!("id=\"{id}\""))
-}
-
-fn single(body: &str, line_start: &str) -> f64 {
-    body.lines()
-        .find(|l| l.starts_with(line_start))
-        .unwrap_or_else(|| panic!("no {line_start} in\n{body}"))
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
 }
 
 /// Waits until the engine itself reports the traffic pair talking and the disk writer

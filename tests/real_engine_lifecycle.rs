@@ -15,12 +15,8 @@ use support::engine_api::{
     Fleet, assert_between, date_seconds, engine_inspect, engine_stats, number_at, wait_until,
 };
 use support::exporter::Process;
+use support::exposition::series;
 use support::{http, promtool};
-
-/// `family{…id="<id>"…} value` → value.
-fn series(body: &str, family: &str, id: &str) -> Option<f64> {
-    support::exposition::value(body, family, &format!("id=\"{id}\""))
-}
 
 fn state(inspect: &Value) -> &str {
     inspect["State"]["Status"].as_str().unwrap()

@@ -21,9 +21,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::docker::{build_busybox_image, docker, engine_socket, require_engine};
+use support::docker::{build_busybox_image, compose_config, docker, engine_socket, require_engine};
 use support::engine_api::{Fleet, date_seconds, engine_inspect, engine_stats};
 use support::exporter::Process;
+use support::exposition::{series, single};
 use support::prometheus::repo;
 use support::socket_proxy::{CONFIG, Logged, SocketProxy, haproxy};
 use support::stats_witness::{assert_stats_families, at};
@@ -41,22 +42,6 @@ const COMPOSE_FILE: &str = "examples/socket-proxy/docker-compose.yml";
 
 /// haproxy's own 403 page: the refusal came from the proxy, not from the engine.
 const REFUSED_BY_PROXY: &str = "Request forbidden by administrative rules";
-
-/// `family{…id="<id>"…} value` → value.
-fn series(body: &str, family: &str, id: &str) -> Option<f64> {
-    support::exposition::value(body, family, &format!("id=\"{id}\""))
-}
-
-fn single(body: &str, line_start: &str) -> f64 {
-    body.lines()
-        .find(|l| l.starts_with(line_start))
-        .unwrap_or_else(|| panic!("no {line_start} in\n{body}"))
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
 
 /// The engine's own answer to `GET path`, straight from its socket.
 async fn engine_answer(path: &str) -> Value {
@@ -601,18 +586,7 @@ fn the_shipped_proxy_files_keep_the_switches_the_exporter_needs() {
         "haproxy.cfg listens on 2375 by default, where DOCKER_HOST points"
     );
 
-    let output = Command::new("docker-compose")
-        .arg("-f")
-        .arg(repo(COMPOSE_FILE))
-        .arg("config")
-        .output()
-        .expect("Debian's docker-compose (tests/run.sh installs it)");
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = compose_config(COMPOSE_FILE);
     let compose = yaml_to_json(&text);
     let services = &compose["services"];
 

@@ -167,3 +167,21 @@ pub fn build_exporter_image() {
         );
     });
 }
+
+/// `docker-compose -f <file> config` of a Compose file of the repository: the file as the
+/// tool reads it; panics with the tool's complaint when it rejects the file.
+pub fn compose_config(file: &str) -> String {
+    let output = Command::new("docker-compose")
+        .arg("-f")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+        .arg("config")
+        .output()
+        .expect("Debian's docker-compose (tests/run.sh installs it)");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    text
+}
