@@ -124,7 +124,13 @@ async fn prometheus_scrapes_over_tls_with_a_client_certificate_and_basic_auth() 
         .clone();
     let error = refused["lastError"].as_str().unwrap_or("");
     eprintln!("Prometheus without the client certificate: {error}");
-    // Go's words for TLS 1.3's certificate_required alert.
-    assert!(error.contains("certificate required"), "{refused}");
+    // Go's words for TLS 1.3's certificate_required alert; or, when Go had already sent
+    // the request after its half of the handshake (TLS 1.3 lets it), the connection the
+    // exporter closed with that alert. Never an HTTP answer such as 401.
+    assert!(
+        error.contains("certificate required") || error.contains("connection reset by peer"),
+        "{refused}"
+    );
+    assert!(!error.contains("401"), "{refused}");
     drop(fleet);
 }
