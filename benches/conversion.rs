@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use bollard::models::ContainerStatsResponse;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use docker_stats_exporter::engine::OsType;
-use docker_stats_exporter::families::Groups;
-use docker_stats_exporter::inspect::InspectFacts;
-use docker_stats_exporter::metrics::{Format, encode};
-use docker_stats_exporter::scrape_errors::ScrapeErrors;
-use docker_stats_exporter::snapshot::{ContainerEntry, EngineFacts, Health, Identity, Snapshot};
-use docker_stats_exporter::stats::{Reading, read_stats};
+use docker_stats_exporter::Groups;
+use docker_stats_exporter::InspectFacts;
+use docker_stats_exporter::OsType;
+use docker_stats_exporter::ScrapeErrors;
+use docker_stats_exporter::{ContainerEntry, EngineFacts, Health, Identity, Snapshot};
+use docker_stats_exporter::{Format, encode};
+use docker_stats_exporter::{Reading, read_stats};
 
 fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -81,6 +81,7 @@ fn snapshot_of(containers: usize) -> Arc<Snapshot> {
         engine_up: true,
         engine: Some(EngineFacts::default()),
         containers: entries,
+        ..Snapshot::default()
     })
 }
 

@@ -34,7 +34,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use docker::docker;
-use docker_stats_exporter::config::DEFAULT_MAX_CONCURRENCY;
+use docker_stats_exporter::DEFAULT_MAX_CONCURRENCY;
 use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
 use measured::{Exporter, cpu_seconds, exporter_binary, machine, memory_kib};
 

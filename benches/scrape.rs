@@ -11,14 +11,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use docker_stats_exporter::collect::Collector;
-use docker_stats_exporter::config::DEFAULT_MAX_CONCURRENCY;
-use docker_stats_exporter::endpoint::Endpoint;
-use docker_stats_exporter::engine::Engine;
-use docker_stats_exporter::families::Groups;
-use docker_stats_exporter::metrics::{Format, encode};
-use docker_stats_exporter::scrape_errors::ScrapeErrors;
-use docker_stats_exporter::selection::Selection;
+use docker_stats_exporter::Collector;
+use docker_stats_exporter::DEFAULT_MAX_CONCURRENCY;
+use docker_stats_exporter::Endpoint;
+use docker_stats_exporter::Engine;
+use docker_stats_exporter::Groups;
+use docker_stats_exporter::ScrapeErrors;
+use docker_stats_exporter::Selection;
+use docker_stats_exporter::{Format, encode};
 use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
 
 const LATENCY: Duration = Duration::from_millis(2);

@@ -1,43 +1,77 @@
 //! docker-stats-exporter: a Prometheus exporter for Docker container metrics that talks
 //! only to the Docker Engine API and collects on demand, once per scrape.
 //!
-//! The path of one scrape: [`server`] receives `GET /metrics`; [`exporter`] asks the
-//! [`coalesce`] single-flight for a snapshot; a new one is made by [`collect`], which uses
-//! [`engine`] (over [`transport`], to the engine [`endpoint`] names) to list containers
-//! ([`listing`], [`selection`]), read the [`events`] window and fetch stats ([`stats`])
-//! and inspections ([`inspect`], kept in [`inspect_cache`]), and yields a
-//! [`snapshot::Snapshot`]; [`metrics`] encodes it by the tables of [`families`].
+//! # Layout
+//!
+//! The path of one scrape runs through the wings in this order:
+//!
+//! ```text
+//! web/         GET /metrics: admission (TLS, auth, limits), routes, format and deadline
+//!  └▶ exporter/   shared state; the single flight (coalesce) shares one collection
+//!      └▶ collect/   /version, /info, events, listing, then stats and inspect under the
+//!          │          deadline; pure conversions of every answer
+//!          └▶ engine/   the Docker Engine API client: endpoint, contexts, TLS, transport
+//!      ═▶ snapshot    plain values, engine-independent: what a collection found
+//!  └▶ exposition/ the family tables and the encoder turn the snapshot into text
+//! config/      every setting, read once at start by the binary and the exporter
+//! ```
+//!
+//! Leaves, which import nothing of this crate: `snapshot` (the model every wing speaks),
+//! `os` (open-files limit, shutdown signals), `tls` (the crypto provider and the
+//! any-certificate verifier both sides share) and `common` (three small helpers).
+//!
+//! # Rules
+//!
+//! - Doors open one way: `engine` imports only the leaves; `collect` imports `engine`;
+//!   `exposition` imports the snapshot and `collect`'s error kinds; `exporter` imports
+//!   `collect`, `exposition`, `config` and `engine`; `web` imports `exporter` and the
+//!   encoder, never `engine` or `collect`; `config` is imported only by `exporter` and the
+//!   binary. No two modules import each other. `tests/architecture.rs` checks all of it.
+//! - Private by default: items are `pub(crate)` or private unless the binary, a test, a
+//!   bench or an example needs them; the public surface is exactly what is re-exported
+//!   below.
+//! - No background work: nothing runs between scrapes; every request to the engine is
+//!   made inside a collection and bounded by its deadline.
+//! - Engine quirks end at the snapshot: after it, nothing is platform-specific.
 
-pub mod answers;
-pub mod api_version;
-pub mod basic_auth;
-pub mod client_auth;
-pub mod coalesce;
-pub mod collect;
-pub mod config;
-pub mod docker_context;
-pub mod endpoint;
-pub mod engine;
-pub mod engine_tls;
-pub mod events;
-pub mod exporter;
-pub mod families;
-pub mod health_check;
-pub mod inspect;
-pub mod inspect_cache;
-pub mod listing;
-pub mod metrics;
-pub mod platform;
-pub mod process_metrics;
-pub mod rate_limit;
-pub mod routes;
-pub mod scrape_errors;
-pub mod scrape_request;
-pub mod selection;
-pub mod server;
-pub mod snapshot;
-pub mod stats;
-pub mod transport;
-pub mod web_config;
-pub mod web_security;
-pub mod web_tls;
+#![warn(unreachable_pub)]
+
+mod collect;
+mod common;
+mod config;
+mod engine;
+mod exporter;
+mod exposition;
+mod os;
+mod snapshot;
+mod tls;
+mod web;
+
+// The binary's parts.
+pub use config::{Args, Config, ConfigError, DEFAULT_MAX_CONCURRENCY};
+pub use exporter::Exporter;
+pub use os::{raise_open_files_limit, shutdown_signal};
+pub use web::{PROBE_TIMEOUT, WebSecurity, probe, probe_address, serve};
+
+// The engine client and the collection, for benches that drive them directly.
+pub use collect::{Collector, ErrorType, ScrapeErrors, Selection};
+pub use engine::{Endpoint, Engine, EngineError, OsType};
+
+// The engine's answers and their pure conversions, for the conversion and property tests.
+pub use collect::{
+    Changes, ENGINE_EVENT_BUFFER, Reading, changed_containers, entry_from_summary, is_excluded,
+    read_inspect, read_stats, unix_seconds,
+};
+pub use engine::{
+    EventActor, EventAnswer, InfoAnswer, InspectAnswer, InspectHostConfig, InspectState,
+    ListedContainer, ListedHealth, VersionAnswer, negotiated_minor,
+};
+
+// The snapshot and its encoding, with the metric contract as data (the README test).
+pub use exposition::{
+    CONTAINER_FAMILIES, EXPORTER_FAMILIES, Format, Group, Groups, Kind, Platforms, encode,
+};
+pub use snapshot::{
+    ContainerEntry, ContainerSample, EngineFacts, Health, Identity, InspectFacts, ProcessStats,
+    Snapshot,
+};

@@ -7,12 +7,10 @@ use std::sync::Arc;
 use clap::Parser;
 use log::{error, info, warn};
 
-use docker_stats_exporter::config::{Args, Config, ConfigError};
-use docker_stats_exporter::exporter::Exporter;
-use docker_stats_exporter::health_check;
-use docker_stats_exporter::platform;
-use docker_stats_exporter::server::serve;
-use docker_stats_exporter::web_security::WebSecurity;
+use docker_stats_exporter::{
+    Args, Config, ConfigError, Exporter, WebSecurity, probe, probe_address, raise_open_files_limit,
+    serve,
+};
 
 /// The exit code for a bad setting, as clap uses for bad flags.
 const BAD_SETTING: u8 = 2;
@@ -42,18 +40,14 @@ fn main() -> ExitCode {
                 Some(Arc::new(web))
             }
             Err(reason) => {
-                let error = ConfigError {
-                    setting: "WEB_CONFIG_FILE",
-                    flag: "--web.config.file",
-                    value: path.display().to_string(),
-                    reason,
-                };
+                let error =
+                    ConfigError::new("WEB_CONFIG_FILE", &path.display().to_string(), reason);
                 eprintln!("docker-stats-exporter: {error}");
                 return ExitCode::from(BAD_SETTING);
             }
         },
     };
-    if let Some(limit) = platform::raise_open_files_limit() {
+    if let Some(limit) = raise_open_files_limit() {
         log::debug!("open files limit: {limit}");
     }
     if config.poll_interval_given {
@@ -74,8 +68,8 @@ fn main() -> ExitCode {
 
 /// `--health-check`: one line on the outcome, exit 0 when healthy.
 fn health_check(config: &Config) -> ExitCode {
-    let address = health_check::probe_address(config.listen);
-    match health_check::probe(address, config.web_config_file.as_deref()) {
+    let address = probe_address(config.listen);
+    match probe(address, config.web_config_file.as_deref()) {
         Ok(body) => {
             println!("healthy: {body}");
             ExitCode::SUCCESS
@@ -113,8 +107,7 @@ async fn run(config: Config, web: Option<Arc<WebSecurity>>) -> ExitCode {
         "listening on {scheme}://{address}, collecting from the Docker Engine at {} (chosen by {})",
         config.endpoint, config.endpoint_reason
     );
-    if let docker_stats_exporter::endpoint::Endpoint::Tcp { tls: Some(tls), .. } = &config.endpoint
-    {
+    if let docker_stats_exporter::Endpoint::Tcp { tls: Some(tls), .. } = &config.endpoint {
         info!("{tls}");
         if !tls.verify {
             warn!("the engine's TLS certificate is not verified (DOCKER_TLS or skip-tls-verify)");
@@ -128,7 +121,7 @@ async fn run(config: Config, web: Option<Arc<WebSecurity>>) -> ExitCode {
 
 /// Completes when the platform's stop signal arrives (SIGTERM/SIGINT, Ctrl+C and kin).
 async fn shutdown_signal() {
-    match platform::shutdown_signal().await {
+    match docker_stats_exporter::shutdown_signal().await {
         Ok(signal) => info!("{signal} received"),
         Err(e) => {
             error!("cannot listen for stop signals ({e}); stop the exporter by killing it");

@@ -1,11 +1,11 @@
-//! The result of one collection in plain, engine-independent values: what `/metrics`
-//! encodes. Everything platform-specific has been resolved before a [`Snapshot`] exists.
+//! The leaf model every wing speaks: the result of one collection in plain,
+//! engine-independent values, which is what `/metrics` encodes. Everything
+//! platform-specific has been resolved before a [`Snapshot`] exists: the collection wing
+//! fills it in from the engine's answers, the exposition wing only reads it. A leaf: it
+//! imports nothing of this crate.
 
 use std::sync::Arc;
 use std::time::Duration;
-
-use crate::inspect::InspectFacts;
-use crate::stats::ContainerSample;
 
 /// A container's health check as the listing reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +136,9 @@ pub struct Snapshot {
     /// Every selected container the listing returned, in its order; empty when the
     /// listing failed.
     pub containers: Vec<ContainerEntry>,
+    /// The exporter's own process, read once when the collection finished (by the
+    /// exporter wing, not by the encoder); all `None` until then.
+    pub process: ProcessStats,
 }
 
 impl Snapshot {
@@ -146,4 +149,122 @@ impl Snapshot {
             .filter(|c| c.sample.is_some())
             .count()
     }
+}
+
+/// One running container's resource usage, platform-free. Each field feeds one family.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContainerSample {
+    /// CPU time used since the container started, in seconds.
+    pub cpu_seconds: Option<f64>,
+    /// CPU time in user mode, in seconds.
+    pub cpu_user_seconds: Option<f64>,
+    /// CPU time in kernel mode, in seconds.
+    pub cpu_system_seconds: Option<f64>,
+    /// CFS enforcement periods elapsed (Linux).
+    pub cpu_cfs_periods: Option<u64>,
+    /// CFS periods in which the container was throttled (Linux).
+    pub cpu_cfs_throttled_periods: Option<u64>,
+    /// Time the container was throttled, in seconds (Linux).
+    pub cpu_cfs_throttled_seconds: Option<f64>,
+    /// Memory in use: Linux `usage` (page cache included), Windows private working set.
+    pub memory_bytes: Option<u64>,
+    /// Memory in use less inactive page cache (Linux); the private working set (Windows).
+    pub memory_working_set_bytes: Option<u64>,
+    /// Anonymous memory (Linux).
+    pub memory_rss_bytes: Option<u64>,
+    /// Page cache (Linux).
+    pub memory_cache_bytes: Option<u64>,
+    /// Swap in use (Linux cgroup v1).
+    pub memory_swap_bytes: Option<u64>,
+    /// Memory-mapped files (Linux).
+    pub memory_mapped_file_bytes: Option<u64>,
+    /// Highest memory usage recorded (Linux cgroup v1).
+    pub memory_max_usage_bytes: Option<u64>,
+    /// Times memory usage hit the limit (Linux cgroup v1).
+    pub memory_failcnt: Option<u64>,
+    /// Windows only: committed memory.
+    pub memory_commit_bytes: Option<u64>,
+    /// Windows only: peak committed memory.
+    pub memory_commit_peak_bytes: Option<u64>,
+    /// Σ over interfaces; Windows sums over endpoints.
+    pub network_receive_bytes: Option<u64>,
+    pub network_receive_packets: Option<u64>,
+    /// Linux only: Windows reports no receive errors.
+    pub network_receive_errors: Option<u64>,
+    pub network_receive_dropped: Option<u64>,
+    pub network_transmit_bytes: Option<u64>,
+    pub network_transmit_packets: Option<u64>,
+    /// Linux only: Windows reports no transmit errors.
+    pub network_transmit_errors: Option<u64>,
+    pub network_transmit_dropped: Option<u64>,
+    /// Bytes read from block devices (Linux) or storage (Windows).
+    pub fs_read_bytes: Option<u64>,
+    /// Bytes written to block devices (Linux) or storage (Windows).
+    pub fs_write_bytes: Option<u64>,
+    /// Read operations completed.
+    pub fs_reads: Option<u64>,
+    /// Write operations completed.
+    pub fs_writes: Option<u64>,
+    /// Tasks (threads) in the container's pids cgroup (Linux).
+    pub threads: Option<u64>,
+    /// The pids cgroup's limit, 0 for none (Linux).
+    pub threads_max: Option<u64>,
+}
+
+/// The CFS period the kernel uses when the container sets none: 100 ms.
+pub(crate) const DEFAULT_CPU_PERIOD_MICROS: u64 = 100_000;
+/// The CPU shares a container gets when it sets none.
+pub(crate) const DEFAULT_CPU_SHARES: u64 = 1024;
+
+/// What an inspect answer says, platform-free.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InspectFacts {
+    /// `State.Status` when inspected: a later listing in another state means it changed.
+    pub status: String,
+    /// `State.StartedAt` as Unix seconds; `None` if it never started.
+    pub started_at: Option<f64>,
+    /// `State.FinishedAt` as Unix seconds; `None` if it never stopped after a start.
+    pub finished_at: Option<f64>,
+    /// `RestartCount`: restarts by the engine's restart policy.
+    pub restart_count: Option<u64>,
+    /// `State.OOMKilled`: the last run ended in an out-of-memory kill.
+    pub oom_killed: Option<bool>,
+    /// `State.ExitCode` of the last run.
+    pub exit_code: Option<i64>,
+    /// `HostConfig.Memory`, 0 when unlimited.
+    pub memory_limit_bytes: Option<u64>,
+    /// `HostConfig.MemoryReservation`, 0 when unset (Linux).
+    pub memory_reservation_bytes: Option<u64>,
+    /// CPU quota in microseconds per period: `CpuQuota`, else `NanoCpus` scaled to the
+    /// period; `None` when the container has no CPU limit (Linux).
+    pub cpu_quota_micros: Option<u64>,
+    /// CFS period in microseconds (Linux).
+    pub cpu_period_micros: Option<u64>,
+    /// CPU shares (Linux).
+    pub cpu_shares: Option<u64>,
+}
+
+impl InspectFacts {
+    /// True when the container has a CPU quota: only then is it throttled, and only then
+    /// are the CFS families exported (as cAdvisor does).
+    pub fn has_cpu_quota(&self) -> bool {
+        self.cpu_quota_micros.is_some()
+    }
+}
+
+/// One reading of the current process; `None` where the platform cannot give a value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProcessStats {
+    /// process_cpu_seconds_total: user + system CPU seconds.
+    pub cpu_seconds: Option<f64>,
+    /// process_resident_memory_bytes
+    pub resident_memory_bytes: Option<u64>,
+    /// process_virtual_memory_bytes
+    pub virtual_memory_bytes: Option<u64>,
+    /// process_open_fds (Windows: open handles)
+    pub open_fds: Option<u64>,
+    /// process_max_fds (Windows: the fixed per-process handle limit 16_777_216 that client_golang reports)
+    pub max_fds: Option<u64>,
+    /// process_start_time_seconds: Unix seconds.
+    pub start_time_seconds: Option<f64>,
 }

@@ -14,14 +14,14 @@
 use std::collections::HashSet;
 
 use bollard::models::ContainerStatsResponse;
-use docker_stats_exporter::answers::{EventAnswer, InfoAnswer, InspectAnswer, ListedContainer};
-use docker_stats_exporter::engine::OsType;
-use docker_stats_exporter::events::{Changes, ENGINE_EVENT_BUFFER, changed_containers};
-use docker_stats_exporter::inspect::{InspectFacts, read_inspect};
-use docker_stats_exporter::listing::entry_from_summary;
-use docker_stats_exporter::selection::Selection;
-use docker_stats_exporter::snapshot::{ContainerEntry, Health};
-use docker_stats_exporter::stats::{ContainerSample, Reading, read_stats};
+use docker_stats_exporter::OsType;
+use docker_stats_exporter::Selection;
+use docker_stats_exporter::entry_from_summary;
+use docker_stats_exporter::{Changes, ENGINE_EVENT_BUFFER, changed_containers};
+use docker_stats_exporter::{ContainerEntry, Health};
+use docker_stats_exporter::{ContainerSample, Reading, read_stats};
+use docker_stats_exporter::{EventAnswer, InfoAnswer, InspectAnswer, ListedContainer};
+use docker_stats_exporter::{InspectFacts, read_inspect};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 

@@ -11,8 +11,8 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use docker_stats_exporter::families::{CONTAINER_FAMILIES, Platforms};
-use docker_stats_exporter::selection::Selection;
+use docker_stats_exporter::Selection;
+use docker_stats_exporter::{CONTAINER_FAMILIES, Platforms};
 use support::exporter::{InProcess, config_for};
 use support::exposition::value;
 use support::fake_engine::{FakeContainer, FakeEngine, Reply, fixture};

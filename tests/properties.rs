@@ -30,20 +30,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bollard::models::ContainerStatsResponse;
-use docker_stats_exporter::answers::{
+use docker_stats_exporter::Groups;
+use docker_stats_exporter::OsType;
+use docker_stats_exporter::ScrapeErrors;
+use docker_stats_exporter::Selection;
+use docker_stats_exporter::negotiated_minor;
+use docker_stats_exporter::{Changes, changed_containers};
+use docker_stats_exporter::{ContainerEntry, EngineFacts, Health, Snapshot};
+use docker_stats_exporter::{ContainerSample, Reading, read_stats};
+use docker_stats_exporter::{
     EventAnswer, InfoAnswer, InspectAnswer, ListedContainer, ListedHealth, VersionAnswer,
 };
-use docker_stats_exporter::api_version::negotiated_minor;
-use docker_stats_exporter::engine::OsType;
-use docker_stats_exporter::events::{Changes, changed_containers};
-use docker_stats_exporter::families::Groups;
-use docker_stats_exporter::inspect::{InspectFacts, read_inspect, unix_seconds};
-use docker_stats_exporter::listing::{entry_from_summary, is_excluded};
-use docker_stats_exporter::metrics::{Format, encode};
-use docker_stats_exporter::scrape_errors::ScrapeErrors;
-use docker_stats_exporter::selection::Selection;
-use docker_stats_exporter::snapshot::{ContainerEntry, EngineFacts, Health, Snapshot};
-use docker_stats_exporter::stats::{ContainerSample, Reading, read_stats};
+use docker_stats_exporter::{Format, encode};
+use docker_stats_exporter::{InspectFacts, read_inspect, unix_seconds};
+use docker_stats_exporter::{entry_from_summary, is_excluded};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseResult, TestRunner};

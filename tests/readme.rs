@@ -3,7 +3,7 @@
 //! where the table says there is no series), so the two cannot drift apart. Also every
 //! setting of `--help` is in the README's configuration table.
 
-use docker_stats_exporter::families::{CONTAINER_FAMILIES, EXPORTER_FAMILIES, Kind};
+use docker_stats_exporter::{CONTAINER_FAMILIES, EXPORTER_FAMILIES, Kind};
 
 fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
@@ -87,7 +87,7 @@ fn the_readme_documents_every_family_as_the_table_has_it() {
 fn every_setting_is_in_the_readme() {
     use clap::CommandFactory;
     let configuration = section(&readme(), "Configuration");
-    let command = docker_stats_exporter::config::Args::command();
+    let command = docker_stats_exporter::Args::command();
     for arg in command.get_arguments() {
         let Some(env) = arg.get_env() else {
             continue;

@@ -6,8 +6,8 @@
 
 mod support;
 
-use docker_stats_exporter::families::{Group, Groups};
-use docker_stats_exporter::selection::Selection;
+use docker_stats_exporter::Selection;
+use docker_stats_exporter::{Group, Groups};
 use support::exporter::{InProcess, config_for};
 use support::exposition::value;
 use support::fake_engine::{FakeContainer, FakeEngine, Reply, fake_id, fixture};

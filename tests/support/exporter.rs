@@ -7,12 +7,12 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use docker_stats_exporter::config::Config;
-use docker_stats_exporter::endpoint::Endpoint;
-use docker_stats_exporter::exporter::Exporter;
-use docker_stats_exporter::families::Groups;
-use docker_stats_exporter::selection::Selection;
-use docker_stats_exporter::server::serve;
+use docker_stats_exporter::Config;
+use docker_stats_exporter::Endpoint;
+use docker_stats_exporter::Exporter;
+use docker_stats_exporter::Groups;
+use docker_stats_exporter::Selection;
+use docker_stats_exporter::serve;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::oneshot;

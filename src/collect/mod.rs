@@ -1,0 +1,31 @@
+//! The collection wing: engine answers become a [`Snapshot`](crate::snapshot::Snapshot).
+//!
+//! - `collection.rs`: one collection, start to end, and what a [`Collector`] keeps;
+//! - `fan_out.rs`: stats and inspect requests, concurrently, under the deadline;
+//! - `host.rs`: when `/info` is asked again, and the engine's facts;
+//! - `inspect_cache.rs`: inspections kept until the events window says a container changed;
+//! - `listing.rs`, `stats.rs`, `inspect.rs`, `events.rs`: pure conversions of the engine's
+//!   answers (where its platform quirks end);
+//! - `selection.rs`: which containers, and which of their labels, are covered;
+//! - `scrape_errors.rs`: the kinds of failure and their counters.
+//!
+//! Doors: imports `engine` and `snapshot`. Nothing here runs between collections.
+
+mod collection;
+mod events;
+mod fan_out;
+mod host;
+mod inspect;
+mod inspect_cache;
+mod listing;
+mod scrape_errors;
+mod selection;
+mod stats;
+
+pub use collection::Collector;
+pub use events::{Changes, ENGINE_EVENT_BUFFER, changed_containers};
+pub use inspect::{read_inspect, unix_seconds};
+pub use listing::{entry_from_summary, is_excluded};
+pub use scrape_errors::{ErrorType, ScrapeErrors};
+pub use selection::Selection;
+pub use stats::{Reading, read_stats};

@@ -1,0 +1,214 @@
+//! The engine's JSON answers the exporter reads itself, as lenient models: every field is
+//! optional, the engine's enumerations are plain strings, unknown fields are ignored. A
+//! state, an event type or a cgroup driver that a newer engine (or Podman) invents is just
+//! another word here, never a reason to lose the answer. Only what the exporter uses is
+//! modelled: nothing else of an inspect answer (environment variables, mounts) is ever
+//! decoded.
+//!
+//! Stats records are read with bollard's model (`stats.rs`): it has no enumerations.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+/// One entry of `GET /containers/json`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ListedContainer {
+    #[serde(rename = "Id", alias = "id", alias = "ID")]
+    pub id: Option<String>,
+    #[serde(rename = "Names")]
+    pub names: Option<Vec<String>>,
+    #[serde(rename = "Image")]
+    pub image: Option<String>,
+    #[serde(rename = "ImageID")]
+    pub image_id: Option<String>,
+    /// `running`, `exited`, … and whatever else an engine says.
+    #[serde(rename = "State")]
+    pub state: Option<String>,
+    /// `Up 2 hours (healthy)`: the health verdict of engines before API 1.52.
+    #[serde(rename = "Status")]
+    pub status: Option<String>,
+    #[serde(rename = "Labels")]
+    pub labels: Option<HashMap<String, String>>,
+    /// API 1.52 and later.
+    #[serde(rename = "Health")]
+    pub health: Option<ListedHealth>,
+}
+
+/// The listing's `Health` (API 1.52 and later).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ListedHealth {
+    /// `healthy`, `unhealthy`, `starting`, `none`.
+    #[serde(rename = "Status")]
+    pub status: Option<String>,
+}
+
+/// What the exporter reads of `GET /containers/{id}/json`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct InspectAnswer {
+    #[serde(rename = "State")]
+    pub state: Option<InspectState>,
+    #[serde(rename = "RestartCount")]
+    pub restart_count: Option<i64>,
+    #[serde(rename = "HostConfig")]
+    pub host_config: Option<InspectHostConfig>,
+}
+
+/// An inspect answer's `State`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct InspectState {
+    #[serde(rename = "Status")]
+    pub status: Option<String>,
+    #[serde(rename = "OOMKilled")]
+    pub oom_killed: Option<bool>,
+    #[serde(rename = "ExitCode")]
+    pub exit_code: Option<i64>,
+    #[serde(rename = "StartedAt")]
+    pub started_at: Option<String>,
+    #[serde(rename = "FinishedAt")]
+    pub finished_at: Option<String>,
+}
+
+/// An inspect answer's limits.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct InspectHostConfig {
+    #[serde(rename = "Memory")]
+    pub memory: Option<i64>,
+    #[serde(rename = "MemoryReservation")]
+    pub memory_reservation: Option<i64>,
+    #[serde(rename = "NanoCpus")]
+    pub nano_cpus: Option<i64>,
+    #[serde(rename = "CpuQuota")]
+    pub cpu_quota: Option<i64>,
+    #[serde(rename = "CpuPeriod")]
+    pub cpu_period: Option<i64>,
+    #[serde(rename = "CpuShares")]
+    pub cpu_shares: Option<i64>,
+}
+
+/// One event of `GET /events`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct EventAnswer {
+    /// `container`, `network`, `image`, … (API 1.22 and later).
+    #[serde(rename = "Type")]
+    pub typ: Option<String>,
+    /// `start`, `die`, `exec_create: sh -c …`, …
+    #[serde(rename = "Action")]
+    pub action: Option<String>,
+    #[serde(rename = "Actor")]
+    pub actor: Option<EventActor>,
+    /// The container of the pre-1.22 format, kept by newer engines beside `Actor`.
+    pub id: Option<String>,
+    /// The action of the pre-1.22 format.
+    pub status: Option<String>,
+}
+
+/// The object an event is about.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct EventActor {
+    #[serde(rename = "ID")]
+    pub id: Option<String>,
+}
+
+/// What the exporter reads of `GET /version`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct VersionAnswer {
+    #[serde(rename = "Version")]
+    pub version: Option<String>,
+    #[serde(rename = "ApiVersion")]
+    pub api_version: Option<String>,
+    #[serde(rename = "MinAPIVersion")]
+    pub min_api_version: Option<String>,
+    #[serde(rename = "Os")]
+    pub os: Option<String>,
+    #[serde(rename = "Arch")]
+    pub arch: Option<String>,
+    #[serde(rename = "KernelVersion")]
+    pub kernel_version: Option<String>,
+}
+
+/// What the exporter reads of `GET /info`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct InfoAnswer {
+    #[serde(rename = "NCPU")]
+    pub ncpu: Option<i64>,
+    #[serde(rename = "MemTotal")]
+    pub mem_total: Option<i64>,
+    /// `1` or `2`.
+    #[serde(rename = "CgroupVersion")]
+    pub cgroup_version: Option<String>,
+}
+
+/// The operating system whose container stats the engine reports; it decides how a stats
+/// record is read (see `stats.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OsType {
+    /// Linux containers (cgroup v1 or v2).
+    Linux,
+    /// Windows containers.
+    Windows,
+}
+
+impl OsType {
+    /// Reads the engine's `Os` / `OSType` / a record's `os_type`. Anything that is not
+    /// Windows reports Linux-shaped stats (Podman, Docker on Linux, Docker Desktop's VM).
+    pub fn from_engine_name(name: &str) -> OsType {
+        if name.eq_ignore_ascii_case("windows") {
+            OsType::Windows
+        } else {
+            OsType::Linux
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_and_types_nobody_has_heard_of_are_just_words() {
+        let listed: ListedContainer = serde_json::from_str(
+            r#"{"Id":"abc","State":"hibernating","Health":{"Status":"pondering"},"Labels":null}"#,
+        )
+        .unwrap();
+        assert_eq!(listed.state.as_deref(), Some("hibernating"));
+        assert_eq!(listed.health.unwrap().status.as_deref(), Some("pondering"));
+        assert_eq!(listed.labels, None);
+        let event: EventAnswer =
+            serde_json::from_str(r#"{"Type":"quantum","Action":"entangle","Actor":{"ID":"x"}}"#)
+                .unwrap();
+        assert_eq!(event.typ.as_deref(), Some("quantum"));
+    }
+
+    #[test]
+    fn podman_before_4_5_writes_id_in_lower_case() {
+        let listed: ListedContainer = serde_json::from_str(r#"{"id":"abc"}"#).unwrap();
+        assert_eq!(listed.id.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn an_inspect_answer_never_keeps_the_environment() {
+        let answer: InspectAnswer = serde_json::from_str(
+            r#"{"Config":{"Env":["PASSWORD=hunter2"]},"State":{"Status":"running"},"RestartCount":1}"#,
+        )
+        .unwrap();
+        assert!(!format!("{answer:?}").contains("hunter2"));
+        assert_eq!(answer.restart_count, Some(1));
+    }
+
+    #[test]
+    fn os_type_is_read_not_guessed() {
+        assert_eq!(OsType::from_engine_name("windows"), OsType::Windows);
+        assert_eq!(OsType::from_engine_name("Windows"), OsType::Windows);
+        assert_eq!(OsType::from_engine_name("linux"), OsType::Linux);
+    }
+}

@@ -1,0 +1,31 @@
+//! The engine wing: the Docker Engine API client, and everything about reaching an engine.
+//!
+//! - `client.rs`: [`Engine`], the read-only requests the exporter makes;
+//! - `answers.rs`: the lenient wire models of the answers read here, and [`OsType`];
+//! - `error.rs`: [`EngineError`], with hints for TLS failures;
+//! - `endpoint.rs`: which engine, decided as the docker CLI decides; `platform.rs` its
+//!   per-OS defaults; `context.rs` the docker CLI's contexts; `tls.rs` TLS to the engine;
+//! - `transport.rs`: pooled keep-alive connections (unix socket, named pipe, TCP, TLS);
+//! - `api_version.rs`: the API version negotiated and pinned on every request.
+//!
+//! Doors: imports nothing of ours but the leaves `tls` and `common`.
+
+mod answers;
+mod api_version;
+mod client;
+mod context;
+mod endpoint;
+mod error;
+mod platform;
+mod tls;
+mod transport;
+
+pub use answers::{
+    EventActor, EventAnswer, InfoAnswer, InspectAnswer, InspectHostConfig, InspectState,
+    ListedContainer, ListedHealth, OsType, VersionAnswer,
+};
+pub use api_version::negotiated_minor;
+pub use client::Engine;
+pub use endpoint::Endpoint;
+pub(crate) use endpoint::EndpointSettings;
+pub use error::EngineError;

@@ -1,0 +1,207 @@
+//! What each request gets: the web configuration's checks (`web_security.rs`), then the
+//! routes (`/metrics`, `/health`, `/`), 404 and 405.
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
+use hyper::{Method, Request, Response, StatusCode};
+use log::{debug, error, warn};
+
+use super::admission::{Admission, WebSecurity};
+use super::negotiation::{effective_timeout, negotiate_format};
+use crate::exporter::Exporter;
+use crate::exposition::encode;
+
+/// The header in which Prometheus says how long it will wait.
+const SCRAPE_TIMEOUT_HEADER: &str = "x-prometheus-scrape-timeout-seconds";
+
+pub(super) type Body = Full<Bytes>;
+
+/// Who is asking, as far as the connection tells.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Peer {
+    /// The client connected from a loopback address.
+    pub loopback: bool,
+    /// The `--health-check` probe's TLS connection: it may ask only `/health`.
+    pub health_probe: bool,
+}
+
+/// Answers one request from `peer`.
+pub(super) async fn answer(
+    exporter: &Exporter,
+    web: Option<&WebSecurity>,
+    peer: Peer,
+    request: Request<Incoming>,
+) -> Response<Body> {
+    let path = request.uri().path();
+    if peer.health_probe && path != "/health" {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "the health probe's connection may ask only /health\n",
+        );
+    }
+    let Some(web) = web else {
+        return route(exporter, request).await;
+    };
+    let authorization = header(&request, AUTHORIZATION.as_str());
+    match web.admit(path, authorization, peer.loopback).await {
+        Admission::Serve(headers) => {
+            let mut response = route(exporter, request).await;
+            response.headers_mut().extend(headers);
+            response
+        }
+        Admission::Refuse {
+            status,
+            reason,
+            headers,
+        } => {
+            let mut response = plain(status, reason);
+            if status == StatusCode::UNAUTHORIZED {
+                response
+                    .headers_mut()
+                    .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));
+            }
+            response.headers_mut().extend(headers);
+            response
+        }
+    }
+}
+
+async fn route(exporter: &Exporter, request: Request<Incoming>) -> Response<Body> {
+    let path = request.uri().path();
+    if !matches!(path, "/" | "/metrics" | "/health") {
+        return plain(StatusCode::NOT_FOUND, "not found\n");
+    }
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    match path {
+        "/metrics" => metrics_page(exporter, &request).await,
+        "/health" => health_page(exporter).await,
+        _ => index_page(exporter),
+    }
+}
+
+fn header<'a>(request: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
+    request.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn metrics_page(exporter: &Exporter, request: &Request<Incoming>) -> Response<Body> {
+    let Some(_slot) = exporter.scrape_slot() else {
+        warn!("too many scrapes at once: answered 503 (WEB_MAX_REQUESTS)");
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many concurrent scrapes; raise WEB_MAX_REQUESTS\n",
+        );
+    };
+    let format = negotiate_format(header(request, ACCEPT.as_str()));
+    let timeout = effective_timeout(
+        exporter.scrape_timeout(),
+        header(request, SCRAPE_TIMEOUT_HEADER),
+    );
+    let Some(snapshot) = exporter.scrape(timeout).await else {
+        error!("the collection failed unexpectedly; see the log above");
+        return plain(StatusCode::INTERNAL_SERVER_ERROR, "collection failed\n");
+    };
+    match encode(
+        snapshot,
+        exporter.errors(),
+        exporter.disabled_metrics(),
+        format,
+    ) {
+        Ok(body) => respond(StatusCode::OK, format.content_type(), body),
+        Err(e) => {
+            error!("encoding metrics failed: {e}");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "encoding failed\n")
+        }
+    }
+}
+
+/// The `/health` body, fields in the documented order.
+#[derive(serde::Serialize)]
+struct Health {
+    status: &'static str,
+    docker: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+async fn health_page(exporter: &Exporter) -> Response<Body> {
+    let (status, health) = match exporter.health().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Health {
+                status: "healthy",
+                docker: "connected",
+                error: None,
+            },
+        ),
+        Err(reason) => {
+            debug!("health check failed: {reason}");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Health {
+                    status: "unhealthy",
+                    docker: "disconnected",
+                    error: Some(reason.to_string()),
+                },
+            )
+        }
+    };
+    match serde_json::to_string(&health) {
+        Ok(body) => respond(status, "application/json", body),
+        Err(e) => {
+            error!("encoding the health answer failed: {e}");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "encoding failed\n")
+        }
+    }
+}
+
+fn index_page(exporter: &Exporter) -> Response<Body> {
+    let endpoint = escape_html(&exporter.engine_endpoint());
+    let version = env!("CARGO_PKG_VERSION");
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Docker Stats Exporter</title></head>\n\
+         <body><h1>Docker Stats Exporter</h1>\n\
+         <p>Version {version}. Docker Engine: <code>{endpoint}</code></p>\n\
+         <ul><li><a href=\"/metrics\">/metrics</a>: container metrics, collected on each scrape</li>\n\
+         <li><a href=\"/health\">/health</a>: whether the Docker Engine answers</li></ul>\n\
+         </body></html>\n"
+    );
+    respond(StatusCode::OK, "text/html; charset=utf-8", body)
+}
+
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            _ => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    respond(status, "text/plain; charset=utf-8", text)
+}
+
+fn respond(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Body> {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
