@@ -456,3 +456,64 @@ fn use_trees_expand_to_whole_paths() {
     assert_eq!(absolute("collect", "super::tls"), Some("tls".into()));
     assert_eq!(absolute("collect", "std::fmt"), None);
 }
+
+/// Every file a comment under `src/` names (`fan_out.rs`, `docs/PERFORMANCE.md`), resolved
+/// from the citing file's folder, any folder above it up to `src/`, or the repository.
+#[test]
+fn comments_cite_only_files_that_exist() {
+    let repository = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = repository.join("src");
+    let mut missing = Vec::new();
+    let mut cited = 0;
+    let mut folders = vec![src.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            for (number, line) in source.lines().enumerate() {
+                let Some(comment) = line.trim_start().strip_prefix("//") else {
+                    continue;
+                };
+                for name in file_names_in(comment) {
+                    cited += 1;
+                    let mut places = vec![repository.join(&name)];
+                    let mut above = path.parent();
+                    while let Some(dir) = above.filter(|d| d.starts_with(&src)) {
+                        places.push(dir.join(&name));
+                        above = dir.parent();
+                    }
+                    if !places.iter().any(|p| p.is_file()) {
+                        missing.push(format!("{}:{}: {name}", path.display(), number + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        cited > 30,
+        "only {cited} citations found: the scan is broken"
+    );
+    assert!(
+        missing.is_empty(),
+        "comments cite files that do not exist:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// The words of `text` that name a `.rs` or `.md` file.
+fn file_names_in(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || "_-./".contains(c)))
+        .map(|word| word.trim_start_matches("./").trim_end_matches('.'))
+        .filter(|word| {
+            (word.ends_with(".rs") || word.ends_with(".md"))
+                && word.len() > 3
+                && !word.starts_with('/')
+                && !word.contains("..")
+        })
+        .map(str::to_string)
+        .collect()
+}

@@ -367,7 +367,7 @@ const CHURN_SLOTS: usize = 50;
 const CHURN_THREADS: usize = 2;
 const CHURN_FOR: Duration = Duration::from_secs(60);
 const SCRAPE_EVERY: Duration = Duration::from_millis(200);
-/// Idle engine connections the exporter's pool keeps at most (src/transport.rs).
+/// Idle engine connections the exporter's pool keeps at most (src/engine/transport.rs).
 const IDLE_CONNECTIONS: usize = 128;
 
 /// Containers `<prefix>-0` … `<prefix>-49` on the shared engine, each going round

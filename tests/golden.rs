@@ -3,7 +3,7 @@
 //! engine with cgroup v1, cgroup v2 and Podman records side by side, limits, health
 //! checks, Compose, Swarm and opted-in labels, exited and never-started containers; and a
 //! Windows engine. Also the contract table's claims: each platform shape yields exactly
-//! the container families `families.rs` says it has.
+//! the container families the tables of `src/exposition/families/` say it has.
 #![cfg(unix)]
 
 mod support;
@@ -277,7 +277,7 @@ async fn each_platform_yields_exactly_the_families_the_contract_table_promises()
         let found = families_of_shape(os, records).await;
         assert_eq!(
             found, promised,
-            "{shape}: the exposition (left) against the table in families.rs (right)"
+            "{shape}: the exposition (left) against the family tables (right)"
         );
     }
 }

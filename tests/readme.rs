@@ -1,4 +1,4 @@
-//! The README's metric reference against the contract table in `families.rs`: the same
+//! The README's metric reference against the contract table in `src/exposition/families/`: the same
 //! families, in the same order, with the same types, groups and platforms ("—" exactly
 //! where the table says there is no series), so the two cannot drift apart. Also every
 //! setting of `--help` is in the README's configuration table.
@@ -50,7 +50,7 @@ fn the_readme_documents_every_family_as_the_table_has_it() {
     let coded: Vec<&str> = CONTAINER_FAMILIES.iter().map(|f| f.name).collect();
     assert_eq!(
         documented, coded,
-        "container families: README (left), families.rs (right)"
+        "container families: README (left), the family tables (right)"
     );
 
     for (row, family) in container_rows.iter().zip(CONTAINER_FAMILIES) {
@@ -76,7 +76,7 @@ fn the_readme_documents_every_family_as_the_table_has_it() {
     let coded: Vec<&str> = EXPORTER_FAMILIES.iter().map(|f| f.name).collect();
     assert_eq!(
         documented, coded,
-        "engine and exporter families: README, families.rs"
+        "engine and exporter families: README, the family tables"
     );
     for (row, family) in other_rows.iter().zip(EXPORTER_FAMILIES) {
         assert_eq!(row[1], kind_name(family.kind), "{}: type", family.name);

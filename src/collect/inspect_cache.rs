@@ -1,4 +1,4 @@
-//! Inspect answers kept between collections (DESIGN 2.1), so that the engine is asked
+//! Inspect answers kept between collections (docs/ARCHITECTURE.md), so that the engine is asked
 //! `GET /containers/{id}/json` for a container when it is first seen and again only when it
 //! changed: when the events window names it, when the window may have lost events or could
 //! not be read, or when the listing shows it in another state than its inspection did.

@@ -47,7 +47,7 @@ pub struct Config {
     pub max_concurrency: usize,
     /// Scrapes answered at once (0: no limit).
     pub max_requests: usize,
-    /// The web configuration file, read at start (see `web_security.rs`).
+    /// The web configuration file, read at start (see `web/admission/security.rs`).
     pub web_config_file: Option<PathBuf>,
     /// The containers to cover and the labels to export.
     pub selection: Selection,

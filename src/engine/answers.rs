@@ -5,7 +5,7 @@
 //! modelled: nothing else of an inspect answer (environment variables, mounts) is ever
 //! decoded.
 //!
-//! Stats records are read with bollard's model (`stats.rs`): it has no enumerations.
+//! Stats records are read with bollard's model (`collect/stats.rs`): it has no enumerations.
 
 use std::collections::HashMap;
 
@@ -149,7 +149,7 @@ pub struct InfoAnswer {
 }
 
 /// The operating system whose container stats the engine reports; it decides how a stats
-/// record is read (see `stats.rs`).
+/// record is read (see `collect/stats.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OsType {
     /// Linux containers (cgroup v1 or v2).

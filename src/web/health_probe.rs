@@ -5,7 +5,7 @@
 //! With TLS on (the same `WEB_CONFIG_FILE` as the exporter's), it speaks TLS to its own
 //! process on loopback without verifying the certificate, and names itself by ALPN
 //! ([`HEALTH_PROBE_ALPN`]) so that a client certificate is not demanded of it; basic auth
-//! does not apply to `/health` from loopback (see `web_security.rs`).
+//! does not apply to `/health` from loopback (see `admission/security.rs`).
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};

@@ -1,4 +1,4 @@
-//! What each request gets: the web configuration's checks (`web_security.rs`), then the
+//! What each request gets: the web configuration's checks (`admission/`), then the
 //! routes (`/metrics`, `/health`, `/`), 404 and 405.
 
 use http_body_util::Full;

@@ -55,7 +55,7 @@ const LIFECYCLE: Option<Group> = Some(Group::Lifecycle);
 
 /// Every per-container family, in exposition order.
 pub static CONTAINER_FAMILIES: &[ContainerFamily] = &[
-    // The product-spec families (DESIGN 4.1): always on.
+    // The product-spec families (the README's "Metrics"): always on.
     family!(
         "container_last_seen",
         Gauge,
@@ -146,7 +146,7 @@ pub static CONTAINER_FAMILIES: &[ContainerFamily] = &[
         "Cumulative count of bytes written",
         |c, _| sample_u64(c, |x| x.fs_write_bytes)
     ),
-    // cAdvisor's container families (DESIGN 4.2).
+    // cAdvisor's container families (the README's "Metrics").
     family!(
         "container_cpu_user_seconds_total",
         Counter,

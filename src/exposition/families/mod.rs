@@ -1,4 +1,4 @@
-//! The metric contract (DESIGN.md §4) as data: every family the exporter can expose, with
+//! The metric contract (the README's "Metrics" reference) as data: every family the exporter can expose, with
 //! its name, type, HELP, unit, the group that can turn it off, where it has series, and
 //! how its value is read. The encoder (`../encode.rs`) only walks these tables, and the
 //! README's metric reference is checked against them, so the three cannot drift apart.

@@ -5,7 +5,7 @@
 //!
 //! Parsing is strict, as the toolkit's: an unknown or a duplicate key is an error. Relative
 //! file paths are relative to the file's directory. [`load`] reads and checks it whole;
-//! the file is read again for every request and every TLS handshake (`web_security.rs`), so a changed file takes effect without a restart.
+//! the file is read again for every request and every TLS handshake (`security.rs`), so a changed file takes effect without a restart.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -135,7 +135,7 @@ impl WebConfig {
 }
 
 /// Reads and checks the file at `path`: one line naming the problem when it cannot be
-/// used. TLS material is checked by building the TLS configuration (`web_tls.rs`).
+/// used. TLS material is checked by building the TLS configuration (`tls.rs`).
 pub(crate) fn load(path: &Path) -> Result<WebConfig, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
