@@ -25,6 +25,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY benches ./benches
+# The test helpers' crate is a member of the workspace: cargo reads its manifest to build.
+COPY tests/support ./tests/support
 RUN cargo build --release --locked --target x86_64-unknown-linux-musl \
     && install -D target/x86_64-unknown-linux-musl/release/docker-stats-exporter \
         /out/docker-stats-exporter

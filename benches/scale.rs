@@ -20,23 +20,15 @@
 //!
 //! Prints markdown tables. Needs root (for the engine), Debian's busybox-static and ~10 min.
 
-#[path = "../tests/support/docker.rs"]
-mod docker;
-#[path = "../tests/support/fake_engine.rs"]
-mod fake_engine;
-#[path = "../tests/support/http.rs"]
-mod http;
-#[path = "support/measured.rs"]
-mod measured;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use docker::docker;
 use docker_stats_exporter::DEFAULT_MAX_CONCURRENCY;
-use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
-use measured::{Exporter, cpu_seconds, exporter_binary, machine, memory_kib};
+use support::docker::{self, docker};
+use support::fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
+use support::http;
+use support::measured::{Exporter, cpu_seconds, exporter_binary, machine, memory_kib};
 
 /// True when `part` (`scripted` or `real`) is to run.
 fn runs(part: &str) -> bool {

@@ -3,9 +3,6 @@
 //! engine client, conversion and encoding, against the scripted engine (a unix socket in
 //! this process) answering each stats request after 2 ms. `cargo bench --bench scrape`.
 
-#[path = "../tests/support/fake_engine.rs"]
-mod fake_engine;
-
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +16,7 @@ use docker_stats_exporter::Groups;
 use docker_stats_exporter::ScrapeErrors;
 use docker_stats_exporter::Selection;
 use docker_stats_exporter::{Format, encode};
-use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
+use support::fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
 
 const LATENCY: Duration = Duration::from_millis(2);
 

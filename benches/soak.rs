@@ -13,19 +13,13 @@
 //!
 //! Not run by `cargo test` or a plain `cargo bench` (Cargo.toml: `bench = false`); needs
 //! Linux's /proc and takes ~14 min on 2 cores (~70 ms a scrape). `DSE_EXPORTER_BIN=<path>`
-//! soaks another build (benches/support/measured.rs).
-
-#[path = "../tests/support/fake_engine.rs"]
-mod fake_engine;
-#[path = "../tests/support/http.rs"]
-mod http;
-#[path = "support/measured.rs"]
-mod measured;
+//! soaks another build (tests/support/measured.rs).
 
 use std::time::{Duration, Instant};
 
-use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
-use measured::{Exporter, cpu_seconds, machine, memory_kib, open_fds};
+use support::fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
+use support::http;
+use support::measured::{Exporter, cpu_seconds, machine, memory_kib, open_fds};
 
 const CONTAINERS: usize = 500;
 const SCRAPES: usize = 10_000;

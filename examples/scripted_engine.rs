@@ -11,13 +11,10 @@
 //! A third argument N serves N identical running containers instead, each answering its
 //! stats after 2 ms, for load and profiling runs.
 
-#[path = "../tests/support/fake_engine.rs"]
-mod fake_engine;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
-use fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
+use support::fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
 
 fn fleet(os: &str) -> Vec<FakeContainer> {
     let running = |name: &str, file: &str| FakeContainer::running(name, Reply::json(fixture(file)));

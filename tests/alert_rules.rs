@@ -6,8 +6,6 @@
 //! tests fail rather than skip.
 #![cfg(unix)]
 
-mod support;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 

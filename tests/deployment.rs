@@ -5,8 +5,6 @@
 //! README evaluated by a real Prometheus; and the shipped configs checked by their tools.
 #![cfg(unix)]
 
-mod support;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 

@@ -7,8 +7,6 @@
 //! clear `/health` reason and a counted `list` error, and the exporter keeps serving.
 #![cfg(unix)]
 
-mod support;
-
 use std::path::Path;
 
 use support::docker::{docker_with, engine_socket, require_engine};

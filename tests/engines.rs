@@ -5,8 +5,6 @@
 //! that container's state value, never the listing.
 #![cfg(unix)]
 
-mod support;
-
 use support::exporter::{InProcess, config_for};
 use support::exposition::value;
 use support::fake_engine::{EngineKind, FakeContainer, FakeEngine, Reply, fake_id, fixture};

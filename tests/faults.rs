@@ -19,8 +19,6 @@
 //! they never skip.
 #![cfg(unix)]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -6,8 +6,6 @@
 //! the container families the tables of `src/exposition/families/` say it has.
 #![cfg(unix)]
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 

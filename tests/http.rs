@@ -3,8 +3,6 @@
 //! the header-read timeout, and graceful shutdown on SIGTERM and SIGINT.
 #![cfg(unix)]
 
-mod support;
-
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

@@ -5,8 +5,6 @@
 //! `WEB_MAX_REQUESTS` gets 503 at once.
 #![cfg(unix)]
 
-mod support;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -5,8 +5,6 @@
 //! Inspect failures cost only the families that need an inspection. `/info` is kept.
 #![cfg(unix)]
 
-mod support;
-
 use std::time::Duration;
 
 use support::exporter::{InProcess, config_for};

@@ -5,8 +5,6 @@
 //! (environment, command, labels not asked for) reaches `/metrics`, `/` or the log.
 #![cfg(unix)]
 
-mod support;
-
 use support::docker::{build_busybox_image, engine_socket, require_engine};
 use support::engine_api::Fleet;
 use support::exporter::{InProcess, Process, config_for};

@@ -6,8 +6,6 @@
 //! must give no series. Without Podman this test fails; it never skips.
 #![cfg(unix)]
 
-mod support;
-
 use support::engine_api::{date_seconds, engine_inspect_at, engine_stats_at};
 use support::exporter::Process;
 use support::exposition::series;

@@ -21,9 +21,6 @@
 //! no failure persistence, so a failure writes nothing into the tree: its minimal input is
 //! in the failure message.
 
-#[path = "support/promtool.rs"]
-mod promtool;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -48,6 +45,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseResult, TestRunner};
 use serde_json::{Map, Value};
+use support::promtool;
 
 // ---------------------------------------------------------------------------------------
 // Helpers: configuration, hostile text

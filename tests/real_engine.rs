@@ -7,8 +7,6 @@
 //! engine this test fails; it never skips.
 #![cfg(unix)]
 
-mod support;
-
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;

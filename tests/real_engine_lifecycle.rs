@@ -7,8 +7,6 @@
 //! of them before).
 #![cfg(unix)]
 
-mod support;
-
 use serde_json::Value;
 use support::docker::{build_busybox_image, docker, engine_socket, require_engine};
 use support::engine_api::{

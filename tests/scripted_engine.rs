@@ -3,8 +3,6 @@
 //! is down and then comes up, request counting for coalescing, other API versions.
 #![cfg(unix)]
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use support::exporter::{InProcess, config_for};

@@ -4,8 +4,6 @@
 //! turned off, and the health verdict comes from the listing alone.
 #![cfg(unix)]
 
-mod support;
-
 use docker_stats_exporter::Selection;
 use docker_stats_exporter::{Group, Groups};
 use support::exporter::{InProcess, config_for};

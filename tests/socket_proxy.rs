@@ -13,8 +13,6 @@
 //! fail; they never skip.
 #![cfg(unix)]
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -5,8 +5,6 @@
 //! users and headers on every request.
 #![cfg(unix)]
 
-mod support;
-
 use std::net::SocketAddr;
 
 use support::web::{Curl, WebSetup, curl, https};

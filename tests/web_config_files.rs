@@ -4,8 +4,6 @@
 //! rustls cannot do. Against the real binary.
 #![cfg(unix)]
 
-mod support;
-
 use support::web::WebSetup;
 
 const TLS: &str = "tls_server_config:\n  cert_file: server.pem\n  key_file: server-key.pem\n";

@@ -5,8 +5,6 @@
 //! exporter's 401; without the client certificate it is down at the handshake.
 #![cfg(unix)]
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 

@@ -6,8 +6,6 @@
 //! and the `--health-check` probe with TLS, a required client certificate and basic auth.
 #![cfg(unix)]
 
-mod support;
-
 use support::web::{WebSetup, curl, https, s_client};
 
 const TLS: &str = "tls_server_config:\n  cert_file: server.pem\n  key_file: server-key.pem\n";

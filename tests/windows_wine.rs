@@ -8,8 +8,6 @@
 //! this test fails; it never skips.
 #![cfg(unix)]
 
-mod support;
-
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};

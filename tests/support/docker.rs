@@ -137,7 +137,7 @@ pub fn build_busybox_image_with(env: &[(&str, &str)]) {
 
 /// The static binary the Dockerfile's `prebuilt` stage takes (tests/run.sh builds it).
 pub fn static_binary() -> PathBuf {
-    let binary = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let binary = PathBuf::from(crate::REPOSITORY)
         .join("target/x86_64-unknown-linux-musl/release/docker-stats-exporter");
     assert!(
         binary.exists(),
@@ -161,7 +161,7 @@ pub fn build_exporter_image() {
                 "BINARY=prebuilt",
                 "-t",
                 EXPORTER_IMAGE,
-                env!("CARGO_MANIFEST_DIR"),
+                crate::REPOSITORY,
             ],
             &[("DOCKER_BUILDKIT", "1")],
         );
@@ -173,7 +173,7 @@ pub fn build_exporter_image() {
 pub fn compose_config(file: &str) -> String {
     let output = Command::new("docker-compose")
         .arg("-f")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+        .arg(Path::new(crate::REPOSITORY).join(file))
         .arg("config")
         .output()
         .expect("Debian's docker-compose (tests/run.sh installs it)");

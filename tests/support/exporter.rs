@@ -101,7 +101,7 @@ const SETTINGS: [&str; 20] = [
 
 /// A command for the real binary with a clean set of settings plus `env`.
 pub fn command(env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_docker-stats-exporter"));
+    let mut command = Command::new(crate::exporter_binary());
     with_settings(&mut command, env);
     command
 }
@@ -129,7 +129,7 @@ impl Process {
     /// Starts the binary with `env` (on 127.0.0.1, port 0 unless `env` says otherwise)
     /// and waits for its "listening on" line.
     pub async fn start(env: &[(&str, &str)]) -> Process {
-        let mut binary = Command::new(env!("CARGO_BIN_EXE_docker-stats-exporter"));
+        let mut binary = Command::new(crate::exporter_binary());
         Process::start_with(&mut binary, env).await
     }
 

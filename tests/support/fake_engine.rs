@@ -207,11 +207,7 @@ macro_rules! fixture_entry {
     ($name:literal) => {
         (
             $name,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/",
-                $name
-            )),
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/", $name)),
         )
     };
 }

@@ -1,8 +1,27 @@
-//! Helpers shared by the integration tests: a raw HTTP client, the scripted engine, ways to
-//! run the exporter (in process and as the real binary), promtool, and a real Prometheus.
-//!
-//! Each test binary uses a different part, hence the allowance below.
-#![allow(dead_code)]
+//! Helpers shared by the integration tests, the benches and `examples/scripted_engine.rs`
+//! (the crate `support`, a dev-dependency of the workspace): a raw HTTP client, the
+//! scripted engine, ways to run the exporter (in process and as the real binary), the real
+//! engine's and Podman's helpers, promtool, a real Prometheus, certificates, and what the
+//! benches measure of a process.
+
+use std::path::PathBuf;
+
+/// The repository's root (this crate is its `tests/support`).
+pub const REPOSITORY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+/// The exporter binary of this build: cargo builds it for the tests and benches, beside
+/// the `deps/` folder that holds their own programs.
+pub fn exporter_binary() -> PathBuf {
+    let program = std::env::current_exe().expect("the running program's path");
+    let mut folder = program.parent().expect("a folder").to_path_buf();
+    if folder.ends_with("deps") {
+        folder.pop();
+    }
+    folder.join(format!(
+        "docker-stats-exporter{}",
+        std::env::consts::EXE_SUFFIX
+    ))
+}
 
 #[cfg(unix)]
 pub mod docker;
@@ -12,6 +31,8 @@ pub mod exporter;
 pub mod exposition;
 pub mod fake_engine;
 pub mod http;
+#[cfg(unix)]
+pub mod measured;
 pub mod pki;
 #[cfg(unix)]
 pub mod podman;

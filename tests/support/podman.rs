@@ -19,7 +19,7 @@ pub fn podman_socket() -> PathBuf {
 
 /// Runs `podman args` against the service's storage; panics with its stderr on failure.
 pub fn podman(args: &[&str]) -> String {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/podman.sh");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../podman.sh");
     let output = Command::new(script)
         .arg("cli")
         .args(args)
@@ -84,7 +84,7 @@ impl Drop for PodmanFleet {
         }
         let mut args = vec!["rm", "-f", "-t", "0"];
         args.extend(self.names.iter().map(String::as_str));
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/podman.sh");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../podman.sh");
         let _ = Command::new(script).arg("cli").args(&args).output();
     }
 }

@@ -14,7 +14,7 @@ use super::http;
 
 /// A file of the repository, by its path from the repository's root.
 pub fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+    Path::new(crate::REPOSITORY).join(path)
 }
 
 /// A TCP port on 127.0.0.1 that nothing listened on a moment ago.

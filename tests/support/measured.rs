@@ -2,7 +2,6 @@
 //! started on an ephemeral loopback port, and what `/proc` says about it and the machine —
 //! CPU as the kernel's per-thread run times (`/proc/<pid>/task/*/schedstat`, in
 //! nanoseconds, not clock ticks), resident memory and open file descriptors.
-#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -11,7 +10,7 @@ use std::time::Duration;
 /// The exporter binary measured: this build, unless `DSE_EXPORTER_BIN` names another.
 pub fn exporter_binary() -> String {
     std::env::var("DSE_EXPORTER_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_docker-stats-exporter").to_string())
+        .unwrap_or_else(|_| crate::exporter_binary().display().to_string())
 }
 
 /// Cores, CPU model and kernel, for the figures' heading.
