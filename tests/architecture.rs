@@ -8,7 +8,7 @@
 //! two modules made to import each other, must each be reported.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What each wing may import from the others: a wing name, or a wing's item
 /// (`collect::ErrorType`) where only that item may cross. The leaves import nothing of
@@ -63,36 +63,43 @@ struct Edge {
     to: String,
 }
 
-/// Every `.rs` file under `src/` but the crate root and the binary, as
-/// (module path, source).
-fn source_tree() -> BTreeMap<String, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = BTreeMap::new();
-    let mut folders = vec![root.clone()];
+/// Every `.rs` file under `src/`, as (path, source).
+fn rust_files() -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    let mut folders = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
     while let Some(folder) = folders.pop() {
         for entry in std::fs::read_dir(&folder).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 folders.push(path);
-                continue;
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let source = std::fs::read_to_string(&path).unwrap();
+                files.push((path, source));
             }
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
-            let relative = path
-                .strip_prefix(&root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            if relative == "lib.rs" || relative == "main.rs" {
-                continue;
-            }
-            let module = relative
-                .trim_end_matches(".rs")
-                .trim_end_matches("/mod")
-                .replace('/', "::");
-            files.insert(module, std::fs::read_to_string(&path).unwrap());
         }
+    }
+    files
+}
+
+/// Every `.rs` file under `src/` but the crate root and the binary, as
+/// (module path, source).
+fn source_tree() -> BTreeMap<String, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = BTreeMap::new();
+    for (path, source) in rust_files() {
+        let relative = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if relative == "lib.rs" || relative == "main.rs" {
+            continue;
+        }
+        let module = relative
+            .trim_end_matches(".rs")
+            .trim_end_matches("/mod")
+            .replace('/', "::");
+        files.insert(module, source);
     }
     assert!(files.len() > 20, "src/ looks empty: {files:?}");
     files
@@ -465,30 +472,21 @@ fn comments_cite_only_files_that_exist() {
     let src = repository.join("src");
     let mut missing = Vec::new();
     let mut cited = 0;
-    let mut folders = vec![src.clone()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
+    for (path, source) in rust_files() {
+        for (number, line) in source.lines().enumerate() {
+            let Some(comment) = line.trim_start().strip_prefix("//") else {
                 continue;
-            }
-            let source = std::fs::read_to_string(&path).unwrap();
-            for (number, line) in source.lines().enumerate() {
-                let Some(comment) = line.trim_start().strip_prefix("//") else {
-                    continue;
-                };
-                for name in file_names_in(comment) {
-                    cited += 1;
-                    let mut places = vec![repository.join(&name)];
-                    let mut above = path.parent();
-                    while let Some(dir) = above.filter(|d| d.starts_with(&src)) {
-                        places.push(dir.join(&name));
-                        above = dir.parent();
-                    }
-                    if !places.iter().any(|p| p.is_file()) {
-                        missing.push(format!("{}:{}: {name}", path.display(), number + 1));
-                    }
+            };
+            for name in file_names_in(comment) {
+                cited += 1;
+                let mut places = vec![repository.join(&name)];
+                let mut above = path.parent();
+                while let Some(dir) = above.filter(|d| d.starts_with(&src)) {
+                    places.push(dir.join(&name));
+                    above = dir.parent();
+                }
+                if !places.iter().any(|p| p.is_file()) {
+                    missing.push(format!("{}:{}: {name}", path.display(), number + 1));
                 }
             }
         }
