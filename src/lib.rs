@@ -54,7 +54,7 @@ pub use os::{raise_open_files_limit, shutdown_signal};
 pub use web::{PROBE_TIMEOUT, WebSecurity, probe, probe_address, serve};
 
 // The engine client and the collection, for benches that drive them directly.
-pub use collect::{Collector, ErrorType, ScrapeErrors, Selection};
+pub use collect::{Collector, ErrorType, ScrapeErrors, Selection, StatsSourceSetting};
 pub use engine::{Endpoint, Engine, EngineError, OsType};
 
 // The engine's answers and their pure conversions, for the conversion and property tests.

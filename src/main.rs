@@ -82,6 +82,12 @@ fn health_check(config: &Config) -> ExitCode {
 }
 
 async fn run(config: Config, web: Option<Arc<WebSecurity>>) -> ExitCode {
+    // STATS_SOURCE=cgroup that cannot be trusted is a bad setting: refused before listening.
+    let exporter = Arc::new(Exporter::new(&config));
+    if let Err(error) = exporter.settle_stats_source().await {
+        eprintln!("docker-stats-exporter: {error}");
+        return ExitCode::from(BAD_SETTING);
+    }
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -113,7 +119,6 @@ async fn run(config: Config, web: Option<Arc<WebSecurity>>) -> ExitCode {
             warn!("the engine's TLS certificate is not verified (DOCKER_TLS or skip-tls-verify)");
         }
     }
-    let exporter = Arc::new(Exporter::new(&config));
     serve(listener, exporter, web, shutdown_signal()).await;
     info!("stopped");
     ExitCode::SUCCESS

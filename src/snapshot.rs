@@ -131,6 +131,8 @@ pub struct Snapshot {
     pub duration: Duration,
     /// True when the engine answered the listing: `docker_exporter_engine_up`.
     pub engine_up: bool,
+    /// Where the stats came from: `api` or `cgroup` (`docker_exporter_stats_source`).
+    pub stats_source: &'static str,
     /// The engine, when it answered `/version`.
     pub engine: Option<EngineFacts>,
     /// Every selected container the listing returned, in its order; empty when the
@@ -242,6 +244,12 @@ pub struct InspectFacts {
     pub cpu_period_micros: Option<u64>,
     /// CPU shares (Linux).
     pub cpu_shares: Option<u64>,
+    /// The init process in the engine's PID namespace while running (`State.Pid`), where
+    /// the cgroup stats source finds the container's cgroup and network namespace.
+    pub pid: Option<u32>,
+    /// `HostConfig.NetworkMode`: `host` shares the host's interfaces, which the engine
+    /// does not report as the container's.
+    pub network_mode: Option<String>,
 }
 
 impl InspectFacts {

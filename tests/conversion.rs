@@ -726,6 +726,9 @@ fn a_limited_container_has_its_limits_and_a_quota_from_nano_cpus() {
     let f = facts("inspect-docker-20.10-limited.json", OsType::Linux);
     let expected = InspectFacts {
         status: "running".into(),
+        // State.Pid and HostConfig.NetworkMode, for the cgroup stats source.
+        pid: Some(7663),
+        network_mode: Some("none".into()),
         // date -d 2026-11-25T15:42:23.678344848Z +%s.%N → 1795621343.678344848
         started_at: f.started_at,
         finished_at: None,
@@ -807,6 +810,9 @@ fn an_oom_killed_container() {
     let f = facts("inspect-docker-20.10-oom-killed.json", OsType::Linux);
     let expected = InspectFacts {
         status: "exited".into(),
+        // State.Pid and HostConfig.NetworkMode, for the cgroup stats source.
+        pid: None,
+        network_mode: Some("none".into()),
         // date -d 2026-11-25T15:42:32.994776086Z +%s.%N → 1795621352.994776086
         started_at: f.started_at,
         // date -d 2026-11-25T15:42:33.057279674Z +%s.%N → 1795621353.057279674
@@ -831,6 +837,9 @@ fn a_container_between_restarts() {
     let f = facts("inspect-docker-20.10-restarting.json", OsType::Linux);
     let expected = InspectFacts {
         status: "restarting".into(),
+        // State.Pid and HostConfig.NetworkMode, for the cgroup stats source.
+        pid: None,
+        network_mode: Some("none".into()),
         // date -d 2026-11-25T15:42:34.083859864Z +%s.%N → 1795621354.083859864
         started_at: f.started_at,
         // date -d 2026-11-25T15:42:34.334807266Z +%s.%N → 1795621354.334807266
@@ -860,6 +869,9 @@ fn a_container_that_never_started_has_no_times() {
     assert_eq!(json["State"]["FinishedAt"], "0001-01-01T00:00:00Z");
     let expected = InspectFacts {
         status: "created".into(),
+        // State.Pid and HostConfig.NetworkMode, for the cgroup stats source.
+        pid: None,
+        network_mode: Some("none".into()),
         started_at: None,
         finished_at: None,
         restart_count: Some(0),
@@ -885,6 +897,9 @@ fn a_windows_container_has_only_a_memory_limit() {
     let f = facts("inspect-windows.json", OsType::Windows);
     let expected = InspectFacts {
         status: "running".into(),
+        // State.Pid and HostConfig.NetworkMode, for the cgroup stats source.
+        pid: Some(6112),
+        network_mode: Some("nat".into()),
         // Seven fractional digits, as Windows writes them:
         // date -d 2026-11-25T10:15:04.9876543Z +%s.%N → 1795601704.987654300
         started_at: f.started_at,
@@ -918,6 +933,9 @@ fn a_podman_container_with_local_time_offsets() {
     let f = facts("inspect-podman.json", OsType::Linux);
     let expected = InspectFacts {
         status: "exited".into(),
+        // State.Pid and HostConfig.NetworkMode, for the cgroup stats source.
+        pid: None,
+        network_mode: Some("none".into()),
         // date -d 2026-11-25T11:20:31.123456789+01:00 +%s.%N → 1795602031.123456789
         started_at: f.started_at,
         // date -d 2026-11-25T11:20:31.456789012+01:00 +%s.%N → 1795602031.456789012

@@ -8,40 +8,17 @@
 #![cfg(unix)]
 
 use std::collections::HashMap;
-use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use support::docker::{
-    BUSYBOX_IMAGE as IMAGE, build_busybox_image, docker, engine_socket, require_engine,
+    BUSYBOX_IMAGE as IMAGE, build_busybox_image, data_root_device, docker, engine_socket,
+    require_engine,
 };
 use support::engine_api::{Fleet, engine_stats};
 use support::exporter::Process;
 use support::exposition::{series, single};
 use support::stats_witness::{assert_stats_families, blkio_sum, network_sum};
 use support::{http, promtool};
-
-/// The whole block device under the engine's data root, for blk-throttle: cgroup v1
-/// only counts a container's block I/O while a throttle rule is active on the device.
-fn data_root_device() -> String {
-    let root = docker(&["info", "--format", "{{.DockerRootDir}}"]);
-    let dev = std::fs::metadata(&root).unwrap().dev();
-    let (major, minor) = ((dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00));
-    let mut sys = PathBuf::from(format!("/sys/dev/block/{major}:{minor}"));
-    assert!(
-        sys.exists(),
-        "the engine's data root {root} is not on a block device ({major}:{minor}); the disk test needs one"
-    );
-    if sys.join("partition").exists() {
-        sys = sys.canonicalize().unwrap().parent().unwrap().to_path_buf();
-    }
-    let uevent = std::fs::read_to_string(sys.join("uevent")).unwrap();
-    let name = uevent
-        .lines()
-        .find_map(|l| l.strip_prefix("DEVNAME="))
-        .expect("DEVNAME in uevent");
-    format!("/dev/{name}")
-}
 
 fn start_fleet() -> Fleet {
     let mut fleet = Fleet::new("e2e");

@@ -6,19 +6,20 @@
 //! (`inspect_cache.rs`) and the engine's `/info` answer. Nothing here runs between
 //! collections.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use log::{debug, warn};
 use tokio::time::{Instant, timeout_at};
 
 use super::events::{Changes, changed_containers, window_bound};
-use super::fan_out::fetch_all;
+use super::fan_out::{Requests, fetch_all};
 use super::host::{KeptHost, engine_facts, host_wanted};
 use super::inspect_cache::InspectCache;
 use super::listing::{entry_from_summary, is_excluded};
 use super::scrape_errors::{ErrorType, ScrapeErrors};
 use super::selection::Selection;
+use super::source::{Cgroupfs, StatsSource, StatsSourceSetting, choose};
 use crate::common::lock;
 use crate::engine::{Engine, InfoAnswer, OsType, VersionAnswer};
 use crate::snapshot::{ContainerEntry, Snapshot};
@@ -29,7 +30,13 @@ pub struct Collector {
     selection: Selection,
     max_concurrency: usize,
     kept: Mutex<Kept>,
+    /// Where stats come from, once [`Collector::settle_stats_source`] chose; the API until
+    /// then.
+    source: OnceLock<StatsSource>,
 }
+
+/// The source before a choice was made.
+static API: StatsSource = StatsSource::Api;
 
 /// What a collection leaves for the next one.
 #[derive(Default)]
@@ -53,7 +60,26 @@ impl Collector {
             selection,
             max_concurrency: max_concurrency.max(1),
             kept: Mutex::new(Kept::default()),
+            source: OnceLock::new(),
         }
+    }
+
+    /// Chooses, once, where stats come from for `setting`: runs the checks at start for
+    /// `auto` and `cgroup` against `cgroupfs`. Returns the source's label; an error (one
+    /// line) only when `cgroup` was asked for and cannot be trusted.
+    pub(crate) async fn settle_stats_source(
+        &self,
+        setting: StatsSourceSetting,
+        cgroupfs: Cgroupfs,
+    ) -> Result<&'static str, String> {
+        let source = choose(&self.engine, setting, cgroupfs).await?;
+        let label = source.label();
+        let _ = self.source.set(source);
+        Ok(label)
+    }
+
+    fn source(&self) -> &StatsSource {
+        self.source.get().unwrap_or(&API)
     }
 
     /// The engine collected from.
@@ -70,6 +96,7 @@ impl Collector {
         let started = Instant::now();
         let mut snapshot = Snapshot {
             seen_at_unix_seconds: unix_now(),
+            stats_source: self.source().label(),
             ..Snapshot::default()
         };
         let window_end = SystemTime::now();
@@ -86,16 +113,15 @@ impl Collector {
                 .kept()
                 .inspections
                 .stale(&snapshot.containers, &listed.changes);
-            let inspected = fetch_all(
-                &self.engine,
-                self.max_concurrency,
+            let requests = Requests {
+                engine: &self.engine,
+                source: self.source(),
+                max_concurrency: self.max_concurrency,
                 os,
-                &mut snapshot.containers,
-                &to_inspect,
                 deadline,
-                errors,
-            )
-            .await;
+            };
+            let inspected =
+                fetch_all(&requests, &mut snapshot.containers, &to_inspect, errors).await;
             self.kept()
                 .inspections
                 .update(&snapshot.containers, inspected, window_end);

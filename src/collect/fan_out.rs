@@ -12,9 +12,20 @@ use tokio::time::{Instant, timeout_at};
 
 use super::inspect::read_inspect;
 use super::scrape_errors::{ErrorType, ScrapeErrors};
-use super::stats::{Reading, read_stats};
+use super::source::{StatsOutcome, StatsSource, Target};
 use crate::engine::{Engine, EngineError, OsType};
-use crate::snapshot::{ContainerEntry, ContainerSample, InspectFacts};
+use crate::snapshot::{ContainerEntry, InspectFacts};
+
+/// What every request of one fan-out shares.
+#[derive(Clone, Copy)]
+pub(super) struct Requests<'a> {
+    pub(super) engine: &'a Engine,
+    pub(super) source: &'a StatsSource,
+    pub(super) max_concurrency: usize,
+    /// The engine's OS type, which decides how records are read.
+    pub(super) os: OsType,
+    pub(super) deadline: Instant,
+}
 
 /// How many names a timeout warning lists before it says "…".
 const NAMES_IN_TIMEOUT_WARNING: usize = 5;
@@ -24,14 +35,6 @@ const NAMES_IN_TIMEOUT_WARNING: usize = 5;
 enum Job {
     Stats(usize),
     Inspect(usize),
-}
-
-/// What one stats request came to. (Large, as [`Reading`]: moved once, never boxed.)
-#[allow(clippy::large_enum_variant)]
-enum StatsOutcome {
-    Sample(ContainerSample),
-    NotRunning,
-    Failed(ErrorType, EngineError),
 }
 
 /// What one inspect request came to.
@@ -44,7 +47,7 @@ enum InspectOutcome {
 /// A finished request of the fan-out, with the index of its container.
 #[allow(clippy::large_enum_variant)]
 enum Done {
-    Stats(usize, StatsOutcome),
+    Stats(usize, StatsOutcome, Option<String>),
     Inspect(usize, InspectOutcome),
 }
 
@@ -52,31 +55,38 @@ enum Done {
 /// `to_inspect`, as far as the deadline allows. Returns each inspection's outcome for
 /// the cache: facts, or `None` when it failed or came too late.
 pub(super) async fn fetch_all(
-    engine: &Engine,
-    max_concurrency: usize,
-    os: OsType,
+    requests: &Requests<'_>,
     containers: &mut [ContainerEntry],
     to_inspect: &[usize],
-    deadline: Instant,
     errors: &ScrapeErrors,
 ) -> Vec<(String, Option<InspectFacts>)> {
+    let Requests {
+        engine,
+        source,
+        max_concurrency,
+        os,
+        deadline,
+    } = *requests;
     // Inspections first: the engine answers them at once, stats on its next tick.
-    let jobs: Vec<(Job, String)> = to_inspect
+    let jobs: Vec<(Job, String, Option<Target>)> = to_inspect
         .iter()
-        .map(|&index| (Job::Inspect(index), containers[index].id.clone()))
+        .map(|&index| (Job::Inspect(index), containers[index].id.clone(), None))
         .chain(
             containers
                 .iter()
                 .enumerate()
                 .filter(|(_, c)| c.has_stats())
-                .map(|(index, c)| (Job::Stats(index), c.id.clone())),
+                .map(|(index, c)| (Job::Stats(index), c.id.clone(), target(c))),
         )
         .collect();
-    let mut unanswered: Vec<Option<Job>> = jobs.iter().map(|(job, _)| Some(*job)).collect();
+    let mut unanswered: Vec<Option<Job>> = jobs.iter().map(|(job, ..)| Some(*job)).collect();
     let mut in_flight = futures::stream::iter(jobs.into_iter().enumerate())
-        .map(|(slot, (job, id))| async move {
+        .map(|(slot, (job, id, target))| async move {
             let done = match job {
-                Job::Stats(index) => Done::Stats(index, fetch_stats(engine, &id, os).await),
+                Job::Stats(index) => {
+                    let (outcome, fell_back) = source.fetch(engine, &id, target.as_ref(), os).await;
+                    Done::Stats(index, outcome, fell_back)
+                }
                 Job::Inspect(index) => Done::Inspect(index, fetch_inspect(engine, &id, os).await),
             };
             (slot, done)
@@ -87,8 +97,15 @@ pub(super) async fn fetch_all(
     while let Ok(Some((slot, done))) = timeout_at(deadline, in_flight.next()).await {
         unanswered[slot] = None;
         match done {
-            Done::Stats(index, outcome) => {
+            Done::Stats(index, outcome, fell_back) => {
                 let container = &mut containers[index];
+                if let Some(why) = fell_back {
+                    errors.add(ErrorType::Cgroup, 1);
+                    warn!(
+                        "container {}: {why}; its stats came from the API",
+                        container.name
+                    );
+                }
                 match outcome {
                     StatsOutcome::Sample(sample) => container.sample = Some(sample),
                     StatsOutcome::NotRunning => debug!(
@@ -149,20 +166,6 @@ pub(super) async fn fetch_all(
     inspected
 }
 
-async fn fetch_stats(engine: &Engine, id: &str, os: OsType) -> StatsOutcome {
-    match engine.stats(id).await {
-        Ok(Some(record)) => match read_stats(&record, os) {
-            Reading::Sample(sample) => StatsOutcome::Sample(sample),
-            Reading::NotRunning => StatsOutcome::NotRunning,
-        },
-        // An empty answer or 404: the container stopped or vanished since the listing.
-        Ok(None) => StatsOutcome::NotRunning,
-        Err(error) if error.status() == Some(404) => StatsOutcome::NotRunning,
-        Err(error) if error.is_malformed_answer() => StatsOutcome::Failed(ErrorType::Decode, error),
-        Err(error) => StatsOutcome::Failed(ErrorType::Stats, error),
-    }
-}
-
 async fn fetch_inspect(engine: &Engine, id: &str, os: OsType) -> InspectOutcome {
     match engine.inspect(id).await {
         Ok(answer) => InspectOutcome::Facts(read_inspect(&answer, os)),
@@ -170,4 +173,14 @@ async fn fetch_inspect(engine: &Engine, id: &str, os: OsType) -> InspectOutcome 
         Err(error) if error.status() == Some(404) => InspectOutcome::Vanished,
         Err(error) => InspectOutcome::Failed(error),
     }
+}
+
+/// Where the cgroup source finds `container`: its process, known once it was inspected.
+fn target(container: &ContainerEntry) -> Option<Target> {
+    let facts = container.inspect.as_ref()?;
+    Some(Target {
+        id: container.id.clone(),
+        pid: facts.pid?,
+        network_mode: facts.network_mode.clone(),
+    })
 }

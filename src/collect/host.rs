@@ -84,6 +84,7 @@ mod tests {
             ncpu: Some(0),
             mem_total: Some(-1),
             cgroup_version: Some("v2".into()),
+            ..InfoAnswer::default()
         };
         let facts = engine_facts(&version, Some(&info));
         assert_eq!(facts.version, "20.10.24");

@@ -23,6 +23,14 @@ pub fn read_inspect(answer: &InspectAnswer, os: OsType) -> InspectFacts {
         restart_count: answer.restart_count.and_then(|n| u64::try_from(n).ok()),
         oom_killed: state.and_then(|s| s.oom_killed),
         exit_code: state.and_then(|s| s.exit_code),
+        pid: state
+            .and_then(|s| s.pid)
+            .and_then(|pid| u32::try_from(pid).ok())
+            .filter(|pid| *pid > 0),
+        network_mode: answer
+            .host_config
+            .as_ref()
+            .and_then(|h| h.network_mode.clone()),
         ..InspectFacts::default()
     };
     if let Some(host) = answer.host_config.as_ref() {

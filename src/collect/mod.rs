@@ -20,6 +20,7 @@ mod inspect_cache;
 mod listing;
 mod scrape_errors;
 mod selection;
+mod source;
 mod stats;
 
 pub use collection::Collector;
@@ -28,4 +29,6 @@ pub use inspect::{read_inspect, unix_seconds};
 pub use listing::{entry_from_summary, is_excluded};
 pub use scrape_errors::{ErrorType, ScrapeErrors};
 pub use selection::Selection;
+pub(crate) use source::Cgroupfs;
+pub use source::StatsSourceSetting;
 pub use stats::{Reading, read_stats};

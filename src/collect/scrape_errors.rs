@@ -21,11 +21,13 @@ pub enum ErrorType {
     Events,
     /// `/info` failed; the machine families are left out until it answers.
     Info,
+    /// A container's cgroup files could not be read; its stats came from the API instead.
+    Cgroup,
 }
 
 impl ErrorType {
     /// Every kind, in the order they are exposed.
-    pub const ALL: [ErrorType; 7] = [
+    pub const ALL: [ErrorType; 8] = [
         ErrorType::List,
         ErrorType::Stats,
         ErrorType::Decode,
@@ -33,6 +35,7 @@ impl ErrorType {
         ErrorType::Inspect,
         ErrorType::Events,
         ErrorType::Info,
+        ErrorType::Cgroup,
     ];
 
     /// The `error_type` label value.
@@ -45,6 +48,7 @@ impl ErrorType {
             ErrorType::Inspect => "inspect",
             ErrorType::Events => "events",
             ErrorType::Info => "info",
+            ErrorType::Cgroup => "cgroup",
         }
     }
 }

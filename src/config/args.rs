@@ -147,6 +147,31 @@ pub struct Args {
     #[arg(long = "web.config.file", env = "WEB_CONFIG_FILE", value_name = "PATH")]
     pub web_config_file: Option<String>,
 
+    /// Where container stats come from: api (the engine's one-shot stats), auto (cgroupfs
+    /// when the checks at start trust it, else api) or cgroup (cgroupfs, or no start).
+    #[arg(
+        long,
+        env = "STATS_SOURCE",
+        default_value = "api",
+        value_name = "SOURCE"
+    )]
+    pub stats_source: String,
+
+    /// The host's cgroup tree, for STATS_SOURCE auto and cgroup (in the container image:
+    /// /host/sys/fs/cgroup).
+    #[arg(
+        long,
+        env = "CGROUP_ROOT",
+        default_value = "/sys/fs/cgroup",
+        value_name = "DIR"
+    )]
+    pub cgroup_root: String,
+
+    /// The host's /proc, for STATS_SOURCE auto and cgroup (in the container image:
+    /// /host/proc).
+    #[arg(long, env = "PROC_ROOT", default_value = "/proc", value_name = "DIR")]
+    pub proc_root: String,
+
     /// Ignored: left from the old polling design; the exporter collects on each scrape.
     #[arg(long, env = "POLL_INTERVAL", value_name = "SECONDS")]
     pub poll_interval: Option<String>,

@@ -22,10 +22,10 @@ pub use error::ConfigError;
 
 use parse::{
     endpoint_settings, parse_address, parse_concurrency, parse_disabled_metrics,
-    parse_max_requests, parse_port, parse_seconds, parse_selection,
+    parse_max_requests, parse_port, parse_root, parse_seconds, parse_selection, parse_stats_source,
 };
 
-use crate::collect::Selection;
+use crate::collect::{Selection, StatsSourceSetting};
 use crate::common::non_empty;
 use crate::engine::Endpoint;
 use crate::exposition::Groups;
@@ -49,6 +49,11 @@ pub struct Config {
     pub max_requests: usize,
     /// The web configuration file, read at start (see `web/admission/security.rs`).
     pub web_config_file: Option<PathBuf>,
+    /// Where container stats come from (`STATS_SOURCE`).
+    pub stats_source: StatsSourceSetting,
+    /// The host's cgroup tree and `/proc`, for the cgroup source.
+    pub cgroup_root: PathBuf,
+    pub proc_root: PathBuf,
     /// The containers to cover and the labels to export.
     pub selection: Selection,
     /// Groups of families left out.
@@ -83,6 +88,9 @@ impl Config {
             max_concurrency,
             max_requests,
             web_config_file: non_empty(args.web_config_file.as_deref()).map(PathBuf::from),
+            stats_source: parse_stats_source(&args.stats_source)?,
+            cgroup_root: parse_root("CGROUP_ROOT", &args.cgroup_root)?,
+            proc_root: parse_root("PROC_ROOT", &args.proc_root)?,
             selection,
             disabled_metrics,
             log_filter: if log_filter.is_empty() {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::args::Args;
 use super::error::ConfigError;
-use crate::collect::Selection;
+use crate::collect::{Selection, StatsSourceSetting};
 use crate::common::non_empty;
 use crate::engine::EndpointSettings;
 use crate::exposition::{Group, Groups};
@@ -72,6 +72,23 @@ pub(super) fn parse_max_requests(value: &str) -> Result<usize, ConfigError> {
             "expected a whole number (0: no limit)",
         )
     })
+}
+
+pub(super) fn parse_stats_source(value: &str) -> Result<StatsSourceSetting, ConfigError> {
+    StatsSourceSetting::from_name(value).ok_or_else(|| {
+        ConfigError::new(
+            "STATS_SOURCE",
+            value,
+            format!("expected one of {}", StatsSourceSetting::NAMES.join(", ")),
+        )
+    })
+}
+
+/// A host root directory. Whether it can be used is the cgroup source's check at start.
+pub(super) fn parse_root(setting: &'static str, value: &str) -> Result<PathBuf, ConfigError> {
+    non_empty(Some(value))
+        .map(PathBuf::from)
+        .ok_or_else(|| ConfigError::new(setting, value, "expected a directory"))
 }
 
 pub(super) fn parse_concurrency(value: &str) -> Result<usize, ConfigError> {

@@ -71,6 +71,10 @@ pub struct InspectState {
     pub started_at: Option<String>,
     #[serde(rename = "FinishedAt")]
     pub finished_at: Option<String>,
+    /// The container's init process in the engine's host PID namespace; 0 when not
+    /// running.
+    #[serde(rename = "Pid")]
+    pub pid: Option<i64>,
 }
 
 /// An inspect answer's limits.
@@ -89,6 +93,9 @@ pub struct InspectHostConfig {
     pub cpu_period: Option<i64>,
     #[serde(rename = "CpuShares")]
     pub cpu_shares: Option<i64>,
+    /// `bridge`, `host`, `none`, `container:<id>`, or a network's name.
+    #[serde(rename = "NetworkMode")]
+    pub network_mode: Option<String>,
 }
 
 /// One event of `GET /events`.
@@ -133,6 +140,18 @@ pub struct VersionAnswer {
     pub arch: Option<String>,
     #[serde(rename = "KernelVersion")]
     pub kernel_version: Option<String>,
+    /// What the engine is made of: Docker names `Engine`, `containerd`, `runc`; Podman
+    /// names `Podman Engine`.
+    #[serde(rename = "Components")]
+    pub components: Option<Vec<VersionComponent>>,
+}
+
+/// One of `/version`'s `Components`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct VersionComponent {
+    #[serde(rename = "Name")]
+    pub name: Option<String>,
 }
 
 /// What the exporter reads of `GET /info`.
@@ -146,6 +165,9 @@ pub struct InfoAnswer {
     /// `1` or `2`.
     #[serde(rename = "CgroupVersion")]
     pub cgroup_version: Option<String>,
+    /// `cgroupfs` or `systemd`.
+    #[serde(rename = "CgroupDriver")]
+    pub cgroup_driver: Option<String>,
 }
 
 /// The operating system whose container stats the engine reports; it decides how a stats

@@ -14,8 +14,8 @@ mod coalesce;
 
 use coalesce::Coalescer;
 
-use crate::collect::{Collector, ScrapeErrors};
-use crate::config::Config;
+use crate::collect::{Cgroupfs, Collector, ScrapeErrors, StatsSourceSetting};
+use crate::config::{Config, ConfigError};
 use crate::engine::{Engine, EngineError};
 use crate::exposition::{Groups, read_process};
 use crate::snapshot::Snapshot;
@@ -32,6 +32,8 @@ pub struct Exporter {
     disabled_metrics: Groups,
     /// Scrapes answered at once; `None`: no limit.
     scrape_slots: Option<Arc<tokio::sync::Semaphore>>,
+    stats_source: StatsSourceSetting,
+    cgroupfs: Cgroupfs,
 }
 
 /// One scrape's place among `WEB_MAX_REQUESTS`, given back when dropped.
@@ -75,7 +77,23 @@ impl Exporter {
             disabled_metrics: config.disabled_metrics,
             scrape_slots: (config.max_requests > 0)
                 .then(|| Arc::new(tokio::sync::Semaphore::new(config.max_requests))),
+            stats_source: config.stats_source,
+            cgroupfs: Cgroupfs {
+                cgroup_root: config.cgroup_root.clone(),
+                proc_root: config.proc_root.clone(),
+            },
         }
+    }
+
+    /// Chooses where container stats come from, as `STATS_SOURCE` asks: the checks at
+    /// start for `auto` and `cgroup` (they ask the engine). Call once before serving; until
+    /// then, and with `api`, stats come from the API. An error only when `cgroup` was asked
+    /// for and cgroupfs cannot be trusted: a bad setting.
+    pub async fn settle_stats_source(&self) -> Result<&'static str, ConfigError> {
+        self.collector
+            .settle_stats_source(self.stats_source, self.cgroupfs.clone())
+            .await
+            .map_err(|why| ConfigError::new("STATS_SOURCE", "cgroup", why))
     }
 
     /// A place for one more scrape in progress, or `None` when `WEB_MAX_REQUESTS` are.

@@ -4,6 +4,7 @@
 //! each user takes a different part.
 #![allow(dead_code)]
 
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -184,4 +185,26 @@ pub fn compose_config(file: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     text
+}
+
+/// The whole block device under the engine's data root, for blk-throttle: cgroup v1
+/// only counts a container's block I/O while a throttle rule is active on the device.
+pub fn data_root_device() -> String {
+    let root = docker(&["info", "--format", "{{.DockerRootDir}}"]);
+    let dev = std::fs::metadata(&root).unwrap().dev();
+    let (major, minor) = ((dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00));
+    let mut sys = PathBuf::from(format!("/sys/dev/block/{major}:{minor}"));
+    assert!(
+        sys.exists(),
+        "the engine's data root {root} is not on a block device ({major}:{minor}); the disk test needs one"
+    );
+    if sys.join("partition").exists() {
+        sys = sys.canonicalize().unwrap().parent().unwrap().to_path_buf();
+    }
+    let uevent = std::fs::read_to_string(sys.join("uevent")).unwrap();
+    let name = uevent
+        .lines()
+        .find_map(|l| l.strip_prefix("DEVNAME="))
+        .expect("DEVNAME in uevent");
+    format!("/dev/{name}")
 }

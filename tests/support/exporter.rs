@@ -12,6 +12,7 @@ use docker_stats_exporter::Endpoint;
 use docker_stats_exporter::Exporter;
 use docker_stats_exporter::Groups;
 use docker_stats_exporter::Selection;
+use docker_stats_exporter::StatsSourceSetting;
 use docker_stats_exporter::serve;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -33,6 +34,9 @@ pub fn config_for(socket: &Path) -> Config {
         disabled_metrics: Groups::none(),
         log_filter: "info".to_string(),
         poll_interval_given: false,
+        stats_source: StatsSourceSetting::Api,
+        cgroup_root: "/sys/fs/cgroup".into(),
+        proc_root: "/proc".into(),
     }
 }
 
@@ -76,7 +80,7 @@ impl Drop for InProcess {
 
 /// Every setting the exporter reads from the environment: cleared for each child so the
 /// test's own environment (DOCKER_HOST in CI) cannot leak in.
-const SETTINGS: [&str; 20] = [
+const SETTINGS: [&str; 23] = [
     "EXPORTER_PORT",
     "EXPORTER_ADDRESS",
     "DOCKER_HOST",
@@ -97,6 +101,9 @@ const SETTINGS: [&str; 20] = [
     "CONTAINER_EXCLUDE_LABELS",
     "DISABLE_METRICS",
     "WEB_CONFIG_FILE",
+    "STATS_SOURCE",
+    "CGROUP_ROOT",
+    "PROC_ROOT",
 ];
 
 /// A command for the real binary with a clean set of settings plus `env`.

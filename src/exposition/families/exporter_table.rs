@@ -79,6 +79,21 @@ pub static EXPORTER_FAMILIES: &[ExporterFamily] = &[
         series: |v| one(Value::Uint(u64::from(v.snapshot.engine_up))),
     },
     ExporterFamily {
+        name: "docker_exporter_stats_source",
+        kind: Kind::Gauge,
+        help: "Always 1: where this exporter reads container stats, the engine's API (api) or cgroupfs (cgroup).",
+        unit: None,
+        series: |v| {
+            if v.snapshot.stats_source.is_empty() {
+                return Vec::new();
+            }
+            vec![Series {
+                labels: vec![("source", v.snapshot.stats_source.to_string())],
+                value: Value::Uint(1),
+            }]
+        },
+    },
+    ExporterFamily {
         name: "docker_exporter_build_info",
         kind: Kind::Gauge,
         help: "Always 1: the exporter's version and the Rust compiler and target it was built with.",
@@ -111,7 +126,7 @@ pub static EXPORTER_FAMILIES: &[ExporterFamily] = &[
     ExporterFamily {
         name: "docker_exporter_scrape_errors_total",
         kind: Kind::Counter,
-        help: "Collection errors since the exporter started, by kind: list, stats, decode, timeout, inspect, events, info.",
+        help: "Collection errors since the exporter started, by kind: list, stats, decode, timeout, inspect, events, info, cgroup.",
         unit: None,
         series: |v| {
             v.errors

@@ -1,0 +1,65 @@
+//! Reading the small text files of cgroupfs and procfs, the way containerd reads them.
+
+use std::path::{Path, PathBuf};
+
+/// `path` (absolute, as `/proc/<pid>/cgroup` writes it) below `root`.
+pub(super) fn under(root: &Path, path: &str) -> PathBuf {
+    root.join(path.trim_start_matches('/'))
+}
+
+/// A whole file as text, its path in the error.
+pub(super) fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))
+}
+
+/// A file holding one whole number; `max` is `max`.
+pub(super) fn read_number(path: &Path, max: u64) -> Result<u64, String> {
+    let text = read(path)?;
+    let text = text.trim();
+    if text == "max" {
+        return Ok(max);
+    }
+    text.parse()
+        .map_err(|_| format!("{}: {text:?} is not a number", path.display()))
+}
+
+/// `key value` lines (`memory.stat`, `cpu.stat`, `cpuacct.stat`) as pairs; lines that do
+/// not fit are left out.
+pub(super) fn key_values(text: &str) -> impl Iterator<Item = (&str, u64)> {
+    text.lines().filter_map(|line| {
+        let (key, value) = line.split_once(' ')?;
+        Some((key, value.trim().parse().ok()?))
+    })
+}
+
+/// The value of `key` in `key value` text, 0 when absent (the engine's Go structs hold 0
+/// for a key the kernel did not write).
+pub(super) fn key_value(text: &str, key: &str) -> u64 {
+    key_values(text)
+        .find(|(k, _)| *k == key)
+        .map_or(0, |(_, v)| v)
+}
+
+/// `Some(v)` unless `v` is 0: the engine's JSON omits such fields (`omitempty`).
+pub(super) fn omit_zero(v: u64) -> Option<u64> {
+    (v != 0).then_some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_key_values() {
+        let text = "cache 4096\nrss 53248\nbroken\ntotal_rss 1\n";
+        assert_eq!(key_value(text, "rss"), 53248);
+        assert_eq!(key_value(text, "swap"), 0);
+        assert_eq!(key_values(text).count(), 3);
+        assert_eq!(omit_zero(0), None);
+        assert_eq!(omit_zero(7), Some(7));
+        assert_eq!(
+            under(Path::new("/host/sys/fs/cgroup"), "/docker/x"),
+            PathBuf::from("/host/sys/fs/cgroup/docker/x")
+        );
+    }
+}
