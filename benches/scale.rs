@@ -18,6 +18,11 @@
 //! exporter (e.g. an earlier commit's) instead of this one; `DSE_SCALE_PARTS=real` (or
 //! `scripted`) runs one part only.
 //!
+//! 3. The same engine with 10, 60, 150 and 300 containers, `STATS_SOURCE=api` against
+//!    `STATS_SOURCE=cgroup` (`DSE_SCALE_PARTS=sources`): per source the scrape time, the
+//!    exporter's CPU and RSS, and the engine's CPU per scrape with the containers' shims
+//!    (dockerd + containerd + containerd-shim), beside the API floor of the same round.
+//!
 //! Prints markdown tables. Needs root (for the engine), Debian's busybox-static and ~10 min.
 
 use std::path::{Path, PathBuf};
@@ -42,6 +47,8 @@ const SCRIPTED_CONCURRENCY: [usize; 3] = [DEFAULT_MAX_CONCURRENCY, 256, 128];
 const TICK_CONCURRENCY: [usize; 4] = [32, 64, 128, DEFAULT_MAX_CONCURRENCY];
 const IDLE: Duration = Duration::from_secs(60);
 const FLEETS: [usize; 3] = [10, 60, 150];
+/// Fleets of the stats-source comparison.
+const SOURCE_FLEETS: [usize; 4] = [10, 60, 150, 300];
 const ROUNDS: usize = 7;
 /// Long enough for the engine's stats collector to stop after the last request.
 const SETTLE: Duration = Duration::from_millis(2500);
@@ -60,11 +67,24 @@ fn main() {
         if runs("real") {
             real_engine().await;
         }
+        if runs("sources") {
+            sources().await;
+        }
     });
 }
 
 /// Processes of the engine (dockerd and its containerd).
 fn engine_pids() -> Vec<u32> {
+    pids_named(&["dockerd", "containerd"])
+}
+
+/// Processes of the engine with the containers' shims (`containerd-shim-runc-v2`, whose
+/// name the kernel cuts to 15 characters): everything a stats request costs the engine.
+fn engine_and_shim_pids() -> Vec<u32> {
+    pids_named(&["dockerd", "containerd", "containerd-shim"])
+}
+
+fn pids_named(names: &[&str]) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -72,7 +92,7 @@ fn engine_pids() -> Vec<u32> {
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            matches!(comm.trim(), "dockerd" | "containerd")
+            names.contains(&comm.trim())
         })
         .collect()
 }
@@ -410,4 +430,67 @@ async fn tick_multiplication(socket: &Path) {
         println!("| {concurrency} | {:.2} s |", median(&mut scrapes));
     }
     println!();
+}
+
+/// `STATS_SOURCE=api` against `STATS_SOURCE=cgroup` on the same fleets, interleaved with
+/// the floor, each after the engine's stats collector has gone idle.
+async fn sources() {
+    let socket = use_engine();
+    docker::build_busybox_image();
+    remove_fleet();
+    println!("## Stats sources on a real Docker Engine: API against cgroupfs\n");
+    println!(
+        "Medians of {ROUNDS} interleaved rounds (floor, api scrape, cgroup scrape) after a first scrape of each; engine CPU is dockerd + containerd + every containerd-shim, means over the rounds.\n"
+    );
+    println!(
+        "| containers | floor | scrape api | scrape cgroup | cgroup ÷ floor | exporter CPU api | exporter CPU cgroup | engine CPU api | engine CPU cgroup | cgroup ÷ api (engine) | RSS api | RSS cgroup |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let socket_text = socket.to_string_lossy().into_owned();
+    for n in SOURCE_FLEETS {
+        ensure_fleet(n);
+        let engine = engine_and_shim_pids();
+        let api = Exporter::start(&[
+            ("DOCKER_SOCKET_PATH", &socket_text),
+            ("STATS_SOURCE", "api"),
+        ]);
+        let cgroup = Exporter::start(&[
+            ("DOCKER_SOCKET_PATH", &socket_text),
+            ("STATS_SOURCE", "cgroup"),
+        ]);
+        tokio::time::sleep(SETTLE).await;
+        // Warm: connect and negotiate; the cgroup exporter learns every container's process.
+        scrape(&api).await;
+        scrape(&cgroup).await;
+        let mut floors = Vec::new();
+        let mut times = [Vec::new(), Vec::new()];
+        let (mut engine_cpu, mut exporter_cpu) = ([0.0; 2], [0.0; 2]);
+        for _ in 0..ROUNDS {
+            tokio::time::sleep(SETTLE).await;
+            floors.push(floor(&socket).await.as_secs_f64());
+            for (i, exporter) in [&api, &cgroup].into_iter().enumerate() {
+                tokio::time::sleep(SETTLE).await;
+                let (e0, x0) = (engine_cpu_seconds(&engine), cpu_seconds(exporter.pid()));
+                times[i].push(scrape(exporter).await.as_secs_f64());
+                engine_cpu[i] += engine_cpu_seconds(&engine) - e0;
+                exporter_cpu[i] += cpu_seconds(exporter.pid()) - x0;
+            }
+        }
+        let floor = median(&mut floors);
+        let [api_time, cgroup_time] = times.map(|mut t| median(&mut t));
+        let per = |total: f64| total / ROUNDS as f64 * 1e3;
+        let rss = |exporter: &Exporter| memory_kib(exporter.pid()).0 as f64 / 1024.0;
+        println!(
+            "| {n} | {floor:.3} s | {api_time:.3} s | {cgroup_time:.3} s | {:.3}× | {:.2} ms | {:.2} ms | {:.1} ms | {:.1} ms | {:.3}× | {:.1} MiB | {:.1} MiB |",
+            cgroup_time / floor,
+            per(exporter_cpu[0]),
+            per(exporter_cpu[1]),
+            per(engine_cpu[0]),
+            per(engine_cpu[1]),
+            engine_cpu[1] / engine_cpu[0],
+            rss(&api),
+            rss(&cgroup),
+        );
+    }
+    remove_fleet();
 }

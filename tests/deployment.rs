@@ -166,6 +166,63 @@ async fn the_runtime_image_is_small_read_only_healthy_and_stops_at_once() {
     assert!(inspect(&name, "{{.State.OOMKilled}}") == "false");
 }
 
+/// The cgroup stats source in the image: the host's tree and /proc read-only, the host's
+/// cgroup namespace, still nobody with no capabilities and no `--privileged`.
+#[tokio::test]
+async fn the_image_reads_cgroupfs_with_the_host_tree_mounted_read_only() {
+    require_engine();
+    build_exporter_image();
+    let mut cleanup = Cleanup::default();
+    let name = format!("dse-image-cgroup-{}", std::process::id());
+    let port = free_port();
+    run_exporter_container_with(
+        &name,
+        port,
+        &[
+            "--cgroupns",
+            "host",
+            "-v",
+            "/sys/fs/cgroup:/host/sys/fs/cgroup:ro",
+            "-v",
+            "/proc:/host/proc:ro",
+            "-e",
+            "STATS_SOURCE=cgroup",
+            "-e",
+            "CGROUP_ROOT=/host/sys/fs/cgroup",
+            "-e",
+            "PROC_ROOT=/host/proc",
+        ],
+        &mut cleanup,
+    );
+    wait_until_answering(port).await;
+    let log = container_log(&name);
+    assert!(
+        log.contains("container stats come from cgroupfs at /host/sys/fs/cgroup"),
+        "{log}"
+    );
+    assert_eq!(wait_until_healthy(&name).await, "healthy");
+    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    // The first scrape inspects the container; the second reads its group.
+    http::get(addr, "/metrics").await.unwrap();
+    let body = http::get(addr, "/metrics").await.unwrap().body;
+    promtool::check_metrics(&body);
+    assert!(
+        body.contains("docker_exporter_stats_source{source=\"cgroup\"} 1"),
+        "{body}"
+    );
+    assert!(
+        body.contains("docker_exporter_scrape_errors_total{error_type=\"cgroup\"} 0"),
+        "{body}"
+    );
+    let own = format!("container_cpu_usage_seconds_total{{name=\"{name}\"");
+    assert!(
+        body.contains(&own),
+        "its own CPU, read from cgroupfs: {body}"
+    );
+    assert_eq!(inspect(&name, "{{.HostConfig.Privileged}}"), "false");
+    assert_eq!(inspect(&name, "{{.Config.User}}"), "65534:65534");
+}
+
 #[tokio::test]
 async fn the_image_stays_healthy_with_tls_a_required_client_certificate_and_basic_auth() {
     require_engine();
@@ -672,6 +729,9 @@ fn the_compose_file_passes_docker_compose_config() {
         "memory: 64M",
         "/etc/grafana/provisioning",
         "prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro",
+        "STATS_SOURCE: auto",
+        "/sys/fs/cgroup:/host/sys/fs/cgroup:ro",
+        "/proc:/host/proc:ro",
     ] {
         assert!(text.contains(expected), "{expected} in\n{text}");
     }

@@ -299,6 +299,10 @@ struct Shared {
     events_fail: AtomicBool,
     requests: Mutex<Vec<(String, String)>>,
     abandoned: AtomicUsize,
+    /// `/info`'s `CgroupVersion` and `CgroupDriver` (Linux engines).
+    cgroup: Mutex<(String, String)>,
+    /// How long the container listing takes to answer.
+    listing_delay: Mutex<Duration>,
 }
 
 /// The running scripted engine. Stops, closing every connection, (and removes its socket)
@@ -355,6 +359,8 @@ impl FakeEngine {
             events_fail: AtomicBool::new(false),
             requests: Mutex::new(Vec::new()),
             abandoned: AtomicUsize::new(0),
+            cgroup: Mutex::new(("1".to_string(), "cgroupfs".to_string())),
+            listing_delay: Mutex::new(Duration::ZERO),
         });
         let task = listen(socket, Arc::clone(&shared));
         FakeEngine {
@@ -407,6 +413,16 @@ impl FakeEngine {
     /// Makes `/events` answer 500 (`true`) or work again.
     pub fn fail_events(&self, fail: bool) {
         self.shared.events_fail.store(fail, Ordering::SeqCst);
+    }
+
+    /// Reports cgroup `version` (`1`, `2`) and `driver` (`cgroupfs`, `systemd`) in `/info`.
+    pub fn set_cgroup(&self, version: &str, driver: &str) {
+        *self.shared.cgroup.lock().unwrap() = (version.to_string(), driver.to_string());
+    }
+
+    /// Answers the container listing only after `delay`.
+    pub fn delay_listing(&self, delay: Duration) {
+        *self.shared.listing_delay.lock().unwrap() = delay;
     }
 
     /// Records an event of `typ` (`container`, `network`, …) with `action` for the actor
@@ -525,7 +541,10 @@ async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, shared: Arc
             "/version" => Reply::json(version_body(&shared)),
             "/info" => Reply::json(info_body(&shared)),
             "/events" => Reply::status(500, "events are unavailable"),
-            "/containers/json" => Reply::json(list_body(&shared)),
+            "/containers/json" => {
+                let delay = *shared.listing_delay.lock().unwrap();
+                Reply::delayed(delay, list_body(&shared))
+            }
             other => container_reply(&shared, other),
         };
         if !respond(&mut stream, &shared, reply, request.keep_alive).await {
@@ -774,8 +793,9 @@ fn info_body(shared: &Shared) -> String {
         "Name": "scripted-host",
     });
     if shared.os == "linux" {
-        info["CgroupDriver"] = "cgroupfs".into();
-        info["CgroupVersion"] = "1".into();
+        let (version, driver) = shared.cgroup.lock().unwrap().clone();
+        info["CgroupDriver"] = driver.into();
+        info["CgroupVersion"] = version.into();
     }
     info.to_string()
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use log::info;
 
-use super::cgroup::{Cgroupfs, Target};
+use super::cgroup::{CgroupVersion, Cgroupfs, Target};
 use super::chosen::StatsSource;
 use super::setting::StatsSourceSetting;
 use crate::collect::inspect::read_inspect;
@@ -124,13 +124,16 @@ async fn trusted(engine: &Engine, fs: &Cgroupfs) -> Result<String, String> {
         network_mode: facts.network_mode,
     };
     let membership = fs.membership(&target)?;
-    let group = membership
-        .v2
-        .iter()
-        .chain(membership.v1.iter().map(|(_, path)| path))
-        .next()
-        .cloned()
-        .unwrap_or_default();
+    let group = match mounted {
+        CgroupVersion::V2 => membership.v2.clone(),
+        CgroupVersion::V1 => membership.v1.first().map(|(_, path)| path.clone()),
+    }
+    .unwrap_or_default();
+    if group.starts_with("/..") {
+        return Err(format!(
+            "container {id}'s group shows as {group}: the exporter runs in a cgroup namespace of its own; give it the host's (docker run --cgroupns=host, Compose cgroup: host)"
+        ));
+    }
     let driver = info.cgroup_driver.unwrap_or_else(|| "cgroupfs".into());
     if (driver == "systemd") != group.ends_with(".scope") {
         return Err(format!(
