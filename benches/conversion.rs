@@ -111,5 +111,37 @@ fn encode_snapshot(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, read_one_record, encode_snapshot);
+/// gzip of the 3 000-container exposition at the levels worth choosing between: the
+/// time per body, and (printed once) the compressed size against the text's.
+fn gzip_levels(c: &mut Criterion) {
+    use std::io::Write;
+    let text = encode(
+        snapshot_of(3_000),
+        &ScrapeErrors::default(),
+        Groups::none(),
+        Format::PrometheusText,
+    )
+    .unwrap();
+    let compress = |level: u32| {
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+        gzip.write_all(text.as_bytes()).unwrap();
+        gzip.finish().unwrap()
+    };
+    let mut group = c.benchmark_group("gzip_3000_containers");
+    group.sample_size(10);
+    for level in [1, 6] {
+        let size = compress(level).len();
+        eprintln!(
+            "gzip level {level}: {size} bytes of {} ({:.1}x smaller)",
+            text.len(),
+            text.len() as f64 / size as f64
+        );
+        group.bench_function(BenchmarkId::new("level", level), |b| {
+            b.iter(|| black_box(compress(level)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, read_one_record, encode_snapshot, gzip_levels);
 criterion_main!(benches);

@@ -46,6 +46,7 @@ const DOORS: &[(&str, &[&str])] = &[
             "exporter",
             "exposition::Format",
             "exposition::encode",
+            "exposition::encode_into",
             "tls",
             "common",
         ],

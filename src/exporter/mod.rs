@@ -118,8 +118,8 @@ impl Exporter {
     }
 
     /// Error counts since start.
-    pub fn errors(&self) -> &ScrapeErrors {
-        &self.errors
+    pub fn errors(&self) -> Arc<ScrapeErrors> {
+        Arc::clone(&self.errors)
     }
 
     /// The configured upper bound of one collection.

@@ -47,6 +47,19 @@ pub fn encode(
     format: Format,
 ) -> Result<String, fmt::Error> {
     let mut body = String::with_capacity(estimated_size(&snapshot));
+    encode_into(&mut body, snapshot, errors, disabled, format)?;
+    Ok(body)
+}
+
+/// [`encode`] into `body` as the text is made, for a body sent while it is encoded: the
+/// whole text is never held. An error from `body` stops the encoding.
+pub(crate) fn encode_into(
+    body: &mut impl fmt::Write,
+    snapshot: Arc<Snapshot>,
+    errors: &ScrapeErrors,
+    disabled: Groups,
+    format: Format,
+) -> fmt::Result {
     let mut registry = Registry::default();
     registry.register_collector(Box::new(SnapshotCollector {
         snapshot,
@@ -55,11 +68,11 @@ pub fn encode(
     }));
     match format {
         Format::PrometheusText => {
-            prometheus_client::encoding::prometheus_text::encode(&mut body, &registry)?
+            prometheus_client::encoding::prometheus_text::encode(body, &registry)?
         }
-        Format::OpenMetrics => prometheus_client::encoding::text::encode(&mut body, &registry)?,
+        Format::OpenMetrics => prometheus_client::encoding::text::encode(body, &registry)?,
     }
-    Ok(body)
+    Ok(())
 }
 
 /// A little more than the encoded size of `snapshot`, so that the body is allocated once

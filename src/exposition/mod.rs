@@ -16,6 +16,7 @@ mod process_linux;
 #[cfg(windows)]
 mod process_windows;
 
+pub(crate) use encode::encode_into;
 pub use encode::{Format, encode};
 pub use families::{CONTAINER_FAMILIES, EXPORTER_FAMILIES, Group, Groups, Kind, Platforms};
 pub(crate) use process::read as read_process;

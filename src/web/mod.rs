@@ -15,6 +15,7 @@ mod health_probe;
 mod negotiation;
 mod routes;
 mod server;
+mod streamed;
 
 pub use admission::WebSecurity;
 pub use health_probe::{PROBE_TIMEOUT, probe, probe_address};

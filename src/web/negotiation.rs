@@ -1,5 +1,6 @@
-//! What a scrape request asks for: the exposition format (`Accept`) and how long the
-//! scraper will wait (`X-Prometheus-Scrape-Timeout-Seconds`).
+//! What a scrape request asks for: the exposition format (`Accept`), the compression
+//! (`Accept-Encoding`) and how long the scraper will wait
+//! (`X-Prometheus-Scrape-Timeout-Seconds`).
 
 use std::time::Duration;
 
@@ -36,6 +37,33 @@ pub(super) fn negotiate_format(accept: Option<&str>) -> Format {
         }
     }
     best.map_or(Format::PrometheusText, |(_, format)| format)
+}
+
+/// True when `Accept-Encoding` allows gzip: `gzip` (or `*`) with a weight above 0, as
+/// promhttp reads it. Every Prometheus sends `Accept-Encoding: gzip`.
+pub(super) fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+    let Some(header) = accept_encoding else {
+        return false;
+    };
+    let (mut gzip, mut any) = (None, None);
+    for coding in header.split(',') {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let mut quality = 1.0f32;
+        for parameter in parts {
+            if let Some((key, value)) = parameter.split_once('=')
+                && key.trim().eq_ignore_ascii_case("q")
+            {
+                quality = value.trim().parse().unwrap_or(0.0);
+            }
+        }
+        match name.as_str() {
+            "gzip" | "x-gzip" => gzip = Some(quality),
+            "*" => any = Some(quality),
+            _ => {}
+        }
+    }
+    gzip.or(any).is_some_and(|q| q > 0.0)
 }
 
 /// The time one collection may take: the configured timeout, lowered to Prometheus'
@@ -78,6 +106,19 @@ mod tests {
             negotiate_format(Some("application/openmetrics-text;q=0")),
             Format::PrometheusText
         );
+    }
+
+    #[test]
+    fn gzip_when_accept_encoding_allows_it() {
+        assert!(accepts_gzip(Some("gzip")));
+        assert!(accepts_gzip(Some("deflate, gzip;q=0.5")));
+        assert!(accepts_gzip(Some("*")));
+        assert!(accepts_gzip(Some("GZIP")));
+        assert!(!accepts_gzip(None));
+        assert!(!accepts_gzip(Some("identity")));
+        assert!(!accepts_gzip(Some("gzip;q=0")));
+        assert!(!accepts_gzip(Some("*;q=0.5, gzip;q=0")));
+        assert!(!accepts_gzip(Some("br, deflate")));
     }
 
     #[test]

@@ -1,21 +1,26 @@
 //! What each request gets: the web configuration's checks (`admission/`), then the
 //! routes (`/metrics`, `/health`, `/`), 404 and 405.
 
-use http_body_util::Full;
+use http_body_util::{Either, Full, StreamBody};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
+use hyper::header::{
+    ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue,
+    VARY, WWW_AUTHENTICATE,
+};
 use hyper::{Method, Request, Response, StatusCode};
 use log::{debug, error, warn};
 
 use super::admission::{Admission, WebSecurity};
-use super::negotiation::{effective_timeout, negotiate_format};
+use super::negotiation::{accepts_gzip, effective_timeout, negotiate_format};
+use super::streamed::{Chunks, streamed};
 use crate::exporter::Exporter;
-use crate::exposition::encode;
+use crate::exposition::encode_into;
 
 /// The header in which Prometheus says how long it will wait.
 const SCRAPE_TIMEOUT_HEADER: &str = "x-prometheus-scrape-timeout-seconds";
 
-pub(super) type Body = Full<Bytes>;
+/// A whole body, or one sent while it is encoded (`/metrics`).
+pub(super) type Body = Either<Full<Bytes>, StreamBody<Chunks>>;
 
 /// Who is asking, as far as the connection tells.
 #[derive(Debug, Clone, Copy)]
@@ -91,7 +96,7 @@ fn header<'a>(request: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
 }
 
 async fn metrics_page(exporter: &Exporter, request: &Request<Incoming>) -> Response<Body> {
-    let Some(_slot) = exporter.scrape_slot() else {
+    let Some(slot) = exporter.scrape_slot() else {
         warn!("too many scrapes at once: answered 503 (WEB_MAX_REQUESTS)");
         return plain(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -107,18 +112,34 @@ async fn metrics_page(exporter: &Exporter, request: &Request<Incoming>) -> Respo
         error!("the collection failed unexpectedly; see the log above");
         return plain(StatusCode::INTERNAL_SERVER_ERROR, "collection failed\n");
     };
-    match encode(
-        snapshot,
-        exporter.errors(),
-        exporter.disabled_metrics(),
-        format,
-    ) {
-        Ok(body) => respond(StatusCode::OK, format.content_type(), body),
-        Err(e) => {
-            error!("encoding metrics failed: {e}");
-            plain(StatusCode::INTERNAL_SERVER_ERROR, "encoding failed\n")
-        }
+    let gzip = accepts_gzip(header(request, ACCEPT_ENCODING.as_str()));
+    debug!(
+        "/metrics for {}: {format:?}, gzip {gzip}",
+        header(request, "user-agent").unwrap_or("a client without User-Agent")
+    );
+    let mut response = Response::new(if request.method() == Method::HEAD {
+        Either::Left(Full::new(Bytes::new()))
+    } else {
+        let (errors, disabled) = (exporter.errors(), exporter.disabled_metrics());
+        Either::Right(StreamBody::new(streamed(
+            move |mut out| {
+                // The scrape keeps its place among WEB_MAX_REQUESTS until its body is sent.
+                let _slot = slot;
+                encode_into(&mut out, snapshot, &errors, disabled, format)
+            },
+            gzip,
+        )))
+    });
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
+    if gzip {
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
+    response
 }
 
 /// The `/health` body, fields in the documented order.
@@ -198,7 +219,7 @@ fn respond(
     content_type: &'static str,
     body: impl Into<Bytes>,
 ) -> Response<Body> {
-    let mut response = Response::new(Full::new(body.into()));
+    let mut response = Response::new(Either::Left(Full::new(body.into())));
     *response.status_mut() = status;
     response
         .headers_mut()

@@ -1,8 +1,6 @@
 //! A deliberately small HTTP/1.0 client (one request per connection, body read to EOF):
 //! enough to scrape the exporter over TCP and to read the Docker Engine over its unix
-//! socket without involving the code under test. Also included by path by
-//! benches/scale.rs, which uses less of it.
-#![allow(dead_code)]
+//! socket without involving the code under test.
 
 use std::io;
 use std::net::SocketAddr;
@@ -15,7 +13,10 @@ pub struct Response {
     pub status: u16,
     /// Header names lower-cased.
     pub headers: Vec<(String, String)>,
+    /// The body as text (invalid UTF-8 replaced).
     pub body: String,
+    /// The body's bytes as they came (e.g. gzip).
+    pub raw: Vec<u8>,
 }
 
 impl Response {
@@ -75,6 +76,7 @@ fn parse(raw: &[u8]) -> io::Result<Response> {
         .ok_or_else(|| bad("no end of headers"))?;
     let head = String::from_utf8_lossy(&raw[..split]);
     let body = String::from_utf8_lossy(&raw[split + 4..]).into_owned();
+    let bytes = raw[split + 4..].to_vec();
     let mut lines = head.lines();
     let status = lines
         .next()
@@ -89,5 +91,6 @@ fn parse(raw: &[u8]) -> io::Result<Response> {
         status,
         headers,
         body,
+        raw: bytes,
     })
 }
