@@ -11,8 +11,7 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use support::docker::{
-    BUSYBOX_IMAGE as IMAGE, build_busybox_image, data_root_device, docker, engine_socket,
-    require_engine,
+    BUSYBOX_IMAGE as IMAGE, build_busybox_image, docker, engine_socket, require_engine,
 };
 use support::engine_api::{Fleet, engine_stats};
 use support::exporter::Process;
@@ -45,40 +44,9 @@ fn start_fleet() -> Fleet {
     docker(&["pause", &fleet.name("paused")]);
     fleet.run_to_end("exited", &none, "true");
 
-    let network = fleet.network("net");
-    fleet.run(
-        "server",
-        &["--network", &network],
-        "while true; do nc -l -p 9000 > /dev/null; done",
-    );
-    let server_ip = docker(&[
-        "inspect",
-        "-f",
-        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-        &fleet.name("server"),
-    ]);
-    fleet.run(
-        "client",
-        &["--network", &network],
-        &format!("while true; do head -c 100000 /dev/zero | nc {server_ip} 9000; sleep 0.2; done"),
-    );
+    fleet.run_traffic_pair("server", "client");
 
-    let device = data_root_device();
-    let write_limit = format!("{device}:200mb");
-    let read_limit = format!("{device}:200mb");
-    fleet.run(
-        "disk",
-        &[
-            "--network",
-            "none",
-            "--device-write-bps",
-            &write_limit,
-            "--device-read-bps",
-            &read_limit,
-        ],
-        "while true; do dd if=/dev/zero of=/f bs=64k count=16 conv=fsync 2>/dev/null; \
-         dd if=/f of=/dev/null bs=64k iflag=direct 2>/dev/null; sleep 0.3; done",
-    );
+    fleet.run_disk_io("disk");
     fleet
 }
 

@@ -9,9 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use support::docker::{
-    build_busybox_image, data_root_device, docker, engine_socket, require_engine,
-};
+use support::docker::{build_busybox_image, engine_socket, require_engine};
 use support::engine_api::{Fleet, assert_between, assert_near, wait_until};
 use support::exporter::Process;
 use support::exposition::single;
@@ -34,38 +32,8 @@ fn start_fleet() -> Fleet {
         &["--network", "none", "-m", "96m", "--pids-limit", "20"],
         "head -c 33554432 /dev/zero > /dev/shm/fill; sleep 3600",
     );
-    let device = data_root_device();
-    let limit = format!("{device}:200mb");
-    fleet.run(
-        "disk",
-        &[
-            "--network",
-            "none",
-            "--device-write-bps",
-            &limit,
-            "--device-read-bps",
-            &limit,
-        ],
-        "while true; do dd if=/dev/zero of=/f bs=64k count=16 conv=fsync 2>/dev/null; \
-         dd if=/f of=/dev/null bs=64k iflag=direct 2>/dev/null; sleep 0.3; done",
-    );
-    let network = fleet.network("net");
-    fleet.run(
-        "server",
-        &["--network", &network],
-        "while true; do nc -l -p 9000 > /dev/null; done",
-    );
-    let server_ip = docker(&[
-        "inspect",
-        "-f",
-        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-        &fleet.name("server"),
-    ]);
-    fleet.run(
-        "client",
-        &["--network", &network],
-        &format!("while true; do head -c 100000 /dev/zero | nc {server_ip} 9000; sleep 0.2; done"),
-    );
+    fleet.run_disk_io("disk");
+    fleet.run_traffic_pair("server", "client");
     fleet
 }
 

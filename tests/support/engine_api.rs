@@ -71,6 +71,49 @@ impl Fleet {
         self.networks.push(name.clone());
         name
     }
+
+    /// `server` listening on a new internal network and `client` sending it 100 kB every
+    /// 0.2 s: network counters that move on both sides.
+    pub fn run_traffic_pair(&mut self, server: &str, client: &str) {
+        let network = self.network("net");
+        self.run(
+            server,
+            &["--network", &network],
+            "while true; do nc -l -p 9000 > /dev/null; done",
+        );
+        let server_ip = docker(&[
+            "inspect",
+            "-f",
+            "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+            &self.name(server),
+        ]);
+        self.run(
+            client,
+            &["--network", &network],
+            &format!(
+                "while true; do head -c 100000 /dev/zero | nc {server_ip} 9000; sleep 0.2; done"
+            ),
+        );
+    }
+
+    /// `role` writing and reading its disk in a loop, under a blk-throttle rule on the
+    /// engine's data device: cgroup v1 counts a container's block I/O only then.
+    pub fn run_disk_io(&mut self, role: &str) {
+        let limit = format!("{}:200mb", super::docker::data_root_device());
+        self.run(
+            role,
+            &[
+                "--network",
+                "none",
+                "--device-write-bps",
+                &limit,
+                "--device-read-bps",
+                &limit,
+            ],
+            "while true; do dd if=/dev/zero of=/f bs=64k count=16 conv=fsync 2>/dev/null; \
+             dd if=/f of=/dev/null bs=64k iflag=direct 2>/dev/null; sleep 0.3; done",
+        );
+    }
 }
 
 impl Drop for Fleet {
