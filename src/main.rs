@@ -53,8 +53,13 @@ fn main() -> ExitCode {
     if config.poll_interval_given {
         warn!("POLL_INTERVAL is ignored: metrics are collected on each scrape, nothing polls");
     }
+    // The blocking pool runs the streaming encoders (one per body in flight). Its threads
+    // stay parked between scrapes instead of ending after tokio's 10 s default, which is
+    // shorter than a scrape interval: no thread is made per scrape, and their CPU time
+    // stays in /proc for the benchmarks to count.
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .thread_keep_alive(std::time::Duration::from_secs(24 * 3600))
         .build()
     {
         Ok(runtime) => runtime,
