@@ -13,7 +13,7 @@ use support::scripted::{TempDir, errors, id_label, scrape};
 
 fn all_errors(body: &str) -> f64 {
     [
-        "list", "stats", "decode", "timeout", "inspect", "events", "info",
+        "list", "stats", "decode", "timeout", "inspect", "events", "info", "cgroup",
     ]
     .iter()
     .map(|kind| errors(body, kind))

@@ -121,7 +121,7 @@ async fn a_real_engine_scrape_matches_the_engines_own_stats() {
     );
     assert!(duration > 0.0 && duration < 8.0, "{duration}");
     for kind in [
-        "list", "stats", "decode", "timeout", "inspect", "events", "info",
+        "list", "stats", "decode", "timeout", "inspect", "events", "info", "cgroup",
     ] {
         assert_eq!(
             single(
