@@ -9,7 +9,9 @@
 //! ```
 //!
 //! A third argument N serves N identical running containers instead, each answering its
-//! stats after 2 ms, for load and profiling runs.
+//! stats after 2 ms, for load and profiling runs. A fourth, S milliseconds, spreads those
+//! answers over S ms instead (container i answers after 2 + i·S/N ms), as dockerd's stats
+//! collector answers one container after another on its tick.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -33,7 +35,7 @@ fn fleet(os: &str) -> Vec<FakeContainer> {
     }
 }
 
-fn many(os: &str, n: usize) -> Vec<FakeContainer> {
+fn many(os: &str, n: usize, spread: Duration) -> Vec<FakeContainer> {
     let file = if os == "windows" {
         "windows.json"
     } else {
@@ -44,7 +46,10 @@ fn many(os: &str, n: usize) -> Vec<FakeContainer> {
         .map(|i| {
             FakeContainer::running(
                 &format!("service-{i}"),
-                Reply::delayed(Duration::from_millis(2), &record),
+                Reply::delayed(
+                    Duration::from_millis(2) + spread * i as u32 / n as u32,
+                    &record,
+                ),
             )
         })
         .collect()
@@ -61,9 +66,18 @@ async fn main() {
         eprintln!("the OS type must be linux or windows, not {os:?}");
         std::process::exit(2);
     }
-    let containers = match args.next().map(|n| n.parse::<usize>()) {
+    let count = args.next().map(|n| n.parse::<usize>());
+    let spread = match args.next().map(|ms| ms.parse::<u64>()) {
+        None => Duration::ZERO,
+        Some(Ok(ms)) => Duration::from_millis(ms),
+        Some(Err(e)) => {
+            eprintln!("the spread in milliseconds: {e}");
+            std::process::exit(2);
+        }
+    };
+    let containers = match count {
         None => fleet(&os),
-        Some(Ok(n)) => many(&os, n),
+        Some(Ok(n)) => many(&os, n, spread),
         Some(Err(e)) => {
             eprintln!("the container count: {e}");
             std::process::exit(2);
