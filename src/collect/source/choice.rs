@@ -71,7 +71,6 @@ async fn trusted(engine: &Engine, fs: &Cgroupfs) -> Result<String, String> {
     if !fs.readable() {
         return Err(format!("{} cannot be read", fs.cgroup_root.display()));
     }
-    let asked = |what: &str, e: String| format!("the engine did not answer {what}: {e}");
     let version = within(engine.handshake())
         .await
         .map_err(|e| asked("/version", e))?;
@@ -107,9 +106,44 @@ async fn trusted(engine: &Engine, fs: &Cgroupfs) -> Result<String, String> {
     let listing = within(engine.list_containers(filters))
         .await
         .map_err(|e| asked("the container list", e))?;
-    let Some(id) = listing.containers.iter().find_map(|c| c.id.clone()) else {
+    let ids: Vec<String> = listing
+        .containers
+        .iter()
+        .filter_map(|c| c.id.clone())
+        .collect();
+    if ids.is_empty() {
         return Err("no container is running to check cgroupfs against".into());
-    };
+    }
+    let driver = info.cgroup_driver.unwrap_or_else(|| "cgroupfs".into());
+    // A container may stop, or be busy, while it is checked: the first of a few that
+    // passes is enough, and when none does, the first one's failure is the reason.
+    let mut first_failure = None;
+    for id in ids.iter().take(CONTAINERS_CHECKED) {
+        match check_container(engine, fs, mounted, &driver, id).await {
+            Ok(()) => {
+                return Ok(format!(
+                    "cgroup v{}, {driver} driver, and container {id}'s numbers equal the API's",
+                    mounted.number()
+                ));
+            }
+            Err(why) => {
+                first_failure.get_or_insert(why);
+            }
+        }
+    }
+    Err(first_failure.unwrap_or_default())
+}
+
+/// One running container's group is where its process says, matches the engine's driver,
+/// and its numbers equal the API's.
+async fn check_container(
+    engine: &Engine,
+    fs: &Cgroupfs,
+    mounted: CgroupVersion,
+    driver: &str,
+    id: &str,
+) -> Result<(), String> {
+    let id = id.to_string();
     let facts = read_inspect(
         &within(engine.inspect(&id))
             .await
@@ -134,18 +168,21 @@ async fn trusted(engine: &Engine, fs: &Cgroupfs) -> Result<String, String> {
             "container {id}'s group shows as {group}: the exporter runs in a cgroup namespace of its own; give it the host's (docker run --cgroupns=host, Compose cgroup: host)"
         ));
     }
-    let driver = info.cgroup_driver.unwrap_or_else(|| "cgroupfs".into());
     if (driver == "systemd") != group.ends_with(".scope") {
         return Err(format!(
             "the engine's cgroup driver is {driver}, but container {id}'s group is {group}"
         ));
     }
-    parity(engine, fs, &target).await?;
-    Ok(format!(
-        "cgroup v{}, {driver} driver, and container {id}'s numbers equal the API's",
-        mounted.number()
-    ))
+    parity(engine, fs, &target).await
 }
+
+/// The reason a check failed because the engine did not answer `what`.
+fn asked(what: &str, e: String) -> String {
+    format!("the engine did not answer {what}: {e}")
+}
+
+/// How many running containers the start-up check tries before it gives up.
+const CONTAINERS_CHECKED: usize = 3;
 
 async fn within<T>(
     request: impl Future<Output = Result<T, crate::engine::EngineError>>,
