@@ -73,6 +73,7 @@ fn snapshot_of(containers: usize) -> Arc<Snapshot> {
             labels: Vec::new(),
             sample: Some(sample.clone()),
             inspect: Some(Arc::clone(&facts)),
+            fs_usage_bytes: Some(40_960),
         })
         .collect();
     Arc::new(Snapshot {

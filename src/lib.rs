@@ -48,7 +48,7 @@ mod tls;
 mod web;
 
 // The binary's parts.
-pub use config::{Args, Config, ConfigError, DEFAULT_MAX_CONCURRENCY};
+pub use config::{Args, Config, ConfigError, DEFAULT_DISK_USAGE_MAX_AGE, DEFAULT_MAX_CONCURRENCY};
 pub use exporter::Exporter;
 pub use os::{raise_open_files_limit, shutdown_signal};
 pub use web::{PROBE_TIMEOUT, WebSecurity, probe, probe_address, serve};

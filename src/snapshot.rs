@@ -71,6 +71,9 @@ pub struct ContainerEntry {
     pub sample: Option<ContainerSample>,
     /// Limits and lifecycle, when an inspection of this container is known.
     pub inspect: Option<Arc<InspectFacts>>,
+    /// Bytes in its writable layer (`SizeRw`), as of [`Snapshot::disk_usage_age`]; `None`
+    /// when sizes are off, not asked yet, or the engine gives none for it.
+    pub fs_usage_bytes: Option<u64>,
 }
 
 impl ContainerEntry {
@@ -138,6 +141,9 @@ pub struct Snapshot {
     /// Every selected container the listing returned, in its order; empty when the
     /// listing failed.
     pub containers: Vec<ContainerEntry>,
+    /// How old the containers' disk-usage figures are; `None` when sizes are off or no
+    /// size listing has succeeded yet.
+    pub disk_usage_age: Option<Duration>,
     /// The exporter's own process, read once when the collection finished (by the
     /// exporter wing, not by the encoder); all `None` until then.
     pub process: ProcessStats,

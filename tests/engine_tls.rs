@@ -74,7 +74,15 @@ async fn verified_tls(engine: &TlsEngine, on_tls_engine: &str) {
     assert_eq!(health.status, 200, "{}", health.body);
     let body = scrape(&exporter).await;
     for kind in [
-        "list", "stats", "decode", "timeout", "inspect", "events", "info", "cgroup",
+        "list",
+        "stats",
+        "decode",
+        "timeout",
+        "inspect",
+        "events",
+        "info",
+        "cgroup",
+        "disk_usage",
     ] {
         assert_eq!(errors(&body, kind), 0.0, "{kind}");
     }

@@ -13,7 +13,15 @@ use support::scripted::{TempDir, errors, id_label, scrape};
 
 fn all_errors(body: &str) -> f64 {
     [
-        "list", "stats", "decode", "timeout", "inspect", "events", "info", "cgroup",
+        "list",
+        "stats",
+        "decode",
+        "timeout",
+        "inspect",
+        "events",
+        "info",
+        "cgroup",
+        "disk_usage",
     ]
     .iter()
     .map(|kind| errors(body, kind))

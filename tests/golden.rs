@@ -26,7 +26,7 @@ fn unix_now() -> f64 {
 }
 
 /// Replaces the values that change from run to run: the collection's own time and
-/// duration, the exporter process's figures, and the compiler it was built with.
+/// duration, the disk-usage figures' age, the exporter process's figures, and the compiler it was built with.
 fn normalise(body: &str, scrape_started: f64) -> String {
     let varies = |line: &str| {
         let (series, _) = line.rsplit_once(' ').unwrap();
@@ -41,6 +41,7 @@ fn normalise(body: &str, scrape_started: f64) -> String {
                 }
                 line.to_string()
             } else if line.starts_with("docker_exporter_scrape_duration_seconds ")
+                || line.starts_with("docker_exporter_disk_usage_age_seconds ")
                 || line.starts_with("process_")
             {
                 varies(line)

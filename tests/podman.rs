@@ -36,7 +36,15 @@ async fn a_real_podman_scrape_matches_podmans_own_stats() {
     promtool::check_metrics(body);
 
     for kind in [
-        "list", "stats", "decode", "timeout", "inspect", "events", "info", "cgroup",
+        "list",
+        "stats",
+        "decode",
+        "timeout",
+        "inspect",
+        "events",
+        "info",
+        "cgroup",
+        "disk_usage",
     ] {
         let errors = support::exposition::value(
             body,

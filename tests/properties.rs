@@ -331,6 +331,7 @@ fn plain_entry(sample: Option<ContainerSample>, inspect: Option<InspectFacts>) -
         labels: Vec::new(),
         sample,
         inspect: inspect.map(Arc::new),
+        fs_usage_bytes: None,
     }
 }
 
@@ -2229,6 +2230,8 @@ fn labelled_containers(
             health: Some(ListedHealth {
                 status: Some(container.health.clone()),
             }),
+            size_rw: None,
+            size_root_fs: None,
         };
         let mut entry = entry_from_summary(summary, &selection).expect("an entry with an id");
         entry.sample = Some(ContainerSample {

@@ -121,7 +121,15 @@ async fn a_real_engine_scrape_matches_the_engines_own_stats() {
     );
     assert!(duration > 0.0 && duration < 8.0, "{duration}");
     for kind in [
-        "list", "stats", "decode", "timeout", "inspect", "events", "info", "cgroup",
+        "list",
+        "stats",
+        "decode",
+        "timeout",
+        "inspect",
+        "events",
+        "info",
+        "cgroup",
+        "disk_usage",
     ] {
         assert_eq!(
             single(

@@ -296,12 +296,8 @@ async fn eight_simultaneous_scrapes_share_one_collection() {
     let scrapes = (0..8).map(|_| scrape(exporter.addr));
     let responses = futures::future::join_all(scrapes).await;
 
-    assert_eq!(
-        engine.count("/containers/json"),
-        1,
-        "{:?}",
-        engine.requests()
-    );
+    assert_eq!(engine.listings(false), 1, "{:?}", engine.requests());
+    assert_eq!(engine.listings(true), 1, "sizes are shared too");
     assert_eq!(engine.count("/version"), 1);
     for name in names {
         assert_eq!(
@@ -339,7 +335,7 @@ async fn a_finished_collection_is_reused_for_the_cache_ttl_only() {
 
     let first = scrape(exporter.addr).await.body;
     let second = scrape(exporter.addr).await.body;
-    assert_eq!(engine.count("/containers/json"), 1);
+    assert_eq!(engine.listings(false), 1);
     // The exporter's own process families are read anew for every answer.
     let collected = |body: &str| -> Vec<String> {
         body.lines()
@@ -354,7 +350,12 @@ async fn a_finished_collection_is_reused_for_the_cache_ttl_only() {
     );
     tokio::time::sleep(Duration::from_millis(700)).await;
     scrape(exporter.addr).await;
-    assert_eq!(engine.count("/containers/json"), 2);
+    assert_eq!(engine.listings(false), 2);
+    assert_eq!(
+        engine.listings(true),
+        1,
+        "sizes wait for DISK_USAGE_MAX_AGE"
+    );
 }
 
 #[tokio::test]
@@ -373,7 +374,8 @@ async fn requests_carry_the_negotiated_api_version() {
     scrape(exporter.addr).await;
     let requests = old.requests();
     assert_eq!(requests[0], "/version", "{requests:?}");
-    // Then, side by side, the listing and /info; then inspect and stats.
+    // Then, side by side, the listing and /info; then inspect and stats, and beside them
+    // the listing with sizes.
     let mut next: Vec<&str> = requests[1..3].iter().map(String::as_str).collect();
     next.sort();
     assert_eq!(next, ["/v1.41/containers/json?all=true", "/v1.41/info"]);
@@ -385,6 +387,7 @@ async fn requests_carry_the_negotiated_api_version() {
         [
             format!("/v1.41/containers/{id}/json"),
             format!("/v1.41/containers/{id}/stats?stream=false&one-shot=true"),
+            "/v1.41/containers/json?all=true&size=true".to_string(),
         ]
     );
     drop(old);

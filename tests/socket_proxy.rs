@@ -32,8 +32,16 @@ use support::{http, promtool};
 const NEEDED: [&str; 5] = ["CONTAINERS", "EVENTS", "INFO", "PING", "VERSION"];
 
 /// Every `error_type` of `docker_exporter_scrape_errors_total`.
-const ERROR_TYPES: [&str; 8] = [
-    "list", "stats", "decode", "timeout", "inspect", "events", "info", "cgroup",
+const ERROR_TYPES: [&str; 9] = [
+    "list",
+    "stats",
+    "decode",
+    "timeout",
+    "inspect",
+    "events",
+    "info",
+    "cgroup",
+    "disk_usage",
 ];
 
 const COMPOSE_FILE: &str = "examples/socket-proxy/docker-compose.yml";

@@ -7,11 +7,12 @@
 //! collections.
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use log::{debug, warn};
 use tokio::time::{Instant, timeout_at};
 
+use super::disk_usage::DiskUsage;
 use super::events::{Changes, changed_containers, window_bound};
 use super::fan_out::{Requests, fetch_all};
 use super::host::{KeptHost, engine_facts, host_wanted};
@@ -21,7 +22,7 @@ use super::scrape_errors::{ErrorType, ScrapeErrors};
 use super::selection::Selection;
 use super::source::{Cgroupfs, StatsSource, StatsSourceSetting, choose};
 use crate::common::lock;
-use crate::engine::{Engine, InfoAnswer, OsType, VersionAnswer};
+use crate::engine::{Engine, InfoAnswer, OsType, Sizes, VersionAnswer};
 use crate::snapshot::{ContainerEntry, Snapshot};
 
 /// Collections from one engine, with what they keep for the next.
@@ -39,9 +40,9 @@ pub struct Collector {
 static API: StatsSource = StatsSource::Api;
 
 /// What a collection leaves for the next one.
-#[derive(Default)]
 struct Kept {
     inspections: InspectCache,
+    disk_usage: DiskUsage,
     host: Option<KeptHost>,
     listing_failed: bool,
 }
@@ -50,6 +51,8 @@ struct Kept {
 struct Listed {
     containers: Vec<ContainerEntry>,
     changes: Changes,
+    /// How long the engine took to answer the listing.
+    took: Duration,
 }
 
 impl Collector {
@@ -59,9 +62,20 @@ impl Collector {
             engine,
             selection,
             max_concurrency: max_concurrency.max(1),
-            kept: Mutex::new(Kept::default()),
+            kept: Mutex::new(Kept {
+                inspections: InspectCache::default(),
+                disk_usage: DiskUsage::new(Duration::ZERO),
+                host: None,
+                listing_failed: false,
+            }),
             source: OnceLock::new(),
         }
+    }
+
+    /// `self`, asking containers' sizes at most every `max_age` (zero: never).
+    pub fn with_disk_usage_max_age(self, max_age: Duration) -> Collector {
+        self.kept().disk_usage = DiskUsage::new(max_age);
+        self
     }
 
     /// Chooses, once, where stats come from for `setting`: runs the checks at start for
@@ -120,11 +134,17 @@ impl Collector {
                 os,
                 deadline,
             };
-            let inspected =
-                fetch_all(&requests, &mut snapshot.containers, &to_inspect, errors).await;
-            self.kept()
-                .inspections
+            let sizes_due = self.kept().disk_usage.due(Instant::now());
+            let (inspected, ()) = futures::join!(
+                fetch_all(&requests, &mut snapshot.containers, &to_inspect, errors),
+                self.refresh_sizes(sizes_due, listed.took, deadline, errors)
+            );
+            let mut kept = self.kept();
+            kept.inspections
                 .update(&snapshot.containers, inspected, window_end);
+            snapshot.disk_usage_age = kept
+                .disk_usage
+                .apply(&mut snapshot.containers, Instant::now());
         }
         snapshot.duration = started.elapsed();
         debug!(
@@ -169,10 +189,16 @@ impl Collector {
             };
             (window_start, host_wanted)
         };
-        let listing = timeout_at(
-            deadline,
-            self.engine.list_containers(self.selection.list_filters()),
-        );
+        let filters = self.selection.list_filters();
+        let listing = async {
+            let asked = Instant::now();
+            let answer = timeout_at(
+                deadline,
+                self.engine.list_containers(&filters, Sizes::Without),
+            )
+            .await;
+            (answer, asked.elapsed())
+        };
         let changes = self.changes(window_start, window_end, deadline, errors);
         let host = async {
             if host_wanted {
@@ -181,7 +207,7 @@ impl Collector {
                 None
             }
         };
-        let (listing, changes, host) = futures::join!(listing, changes, host);
+        let ((listing, took), changes, host) = futures::join!(listing, changes, host);
 
         let host = match host {
             Some(fresh) => fresh,
@@ -226,7 +252,51 @@ impl Collector {
         Some(Listed {
             containers,
             changes,
+            took,
         })
+    }
+
+    /// When `due`, the listing with sizes, under the deadline; its figures are kept for
+    /// later collections. On failure the previous figures stay, and the next collection
+    /// asks again.
+    async fn refresh_sizes(
+        &self,
+        due: bool,
+        plain: Duration,
+        deadline: Instant,
+        errors: &ScrapeErrors,
+    ) {
+        if !due {
+            return;
+        }
+        let asked = Instant::now();
+        let filters = self.selection.list_filters();
+        let answer = timeout_at(deadline, self.engine.list_containers(&filters, Sizes::With)).await;
+        match answer {
+            Ok(Ok(listing)) => {
+                let answered = Instant::now();
+                debug!(
+                    "sizes of {} containers in {:.3} s",
+                    listing.containers.len(),
+                    (answered - asked).as_secs_f64()
+                );
+                self.kept()
+                    .disk_usage
+                    .refreshed(listing, asked, answered, plain);
+            }
+            Ok(Err(error)) => {
+                errors.add(ErrorType::DiskUsage, 1);
+                warn!("{error}; the previous disk-usage figures stay");
+            }
+            Err(_) => {
+                errors.add(ErrorType::Timeout, 1);
+                warn!(
+                    "the containers' sizes did not arrive from {} before the scrape deadline; \
+                     the previous figures stay, and the next scrape asks again",
+                    self.engine.endpoint()
+                );
+            }
+        }
     }
 
     fn listing_failed(&self, errors: &ScrapeErrors, why: &str) -> Option<Listed> {

@@ -98,6 +98,7 @@ mod tests {
             labels: Vec::new(),
             sample: None,
             inspect: None,
+            fs_usage_bytes: None,
         }
     }
 

@@ -31,6 +31,7 @@ pub fn entry_from_summary(
         id,
         sample: None,
         inspect: None,
+        fs_usage_bytes: None,
     })
 }
 

@@ -3,6 +3,8 @@
 //! - `collection.rs`: one collection, start to end, and what a [`Collector`] keeps;
 //! - `fan_out.rs`: stats and inspect requests, concurrently, under the deadline;
 //! - `host.rs`: when `/info` is asked again, and the engine's facts;
+//! - `disk_usage.rs`: the containers' writable-layer sizes, asked at most every
+//!   `DISK_USAGE_MAX_AGE` and kept in between;
 //! - `inspect_cache.rs`: inspections kept until the events window says a container changed;
 //! - `listing.rs`, `stats.rs`, `inspect.rs`, `events.rs`: pure conversions of the engine's
 //!   answers (where its platform quirks end);
@@ -12,6 +14,7 @@
 //! Doors: imports `engine` and `snapshot`. Nothing here runs between collections.
 
 mod collection;
+mod disk_usage;
 mod events;
 mod fan_out;
 mod host;

@@ -13,7 +13,7 @@ pub enum ErrorType {
     Stats,
     /// A stats answer arrived but was not readable JSON of the expected shape.
     Decode,
-    /// A stats or inspect request had not finished when the scrape's deadline passed.
+    /// A stats, inspect or size request had not finished when the scrape's deadline passed.
     Timeout,
     /// An inspect request failed or its answer was unreadable.
     Inspect,
@@ -23,11 +23,13 @@ pub enum ErrorType {
     Info,
     /// A container's cgroup files could not be read; its stats came from the API instead.
     Cgroup,
+    /// The listing with sizes failed; the previous disk-usage figures stay.
+    DiskUsage,
 }
 
 impl ErrorType {
     /// Every kind, in the order they are exposed.
-    pub const ALL: [ErrorType; 8] = [
+    pub const ALL: [ErrorType; 9] = [
         ErrorType::List,
         ErrorType::Stats,
         ErrorType::Decode,
@@ -36,6 +38,7 @@ impl ErrorType {
         ErrorType::Events,
         ErrorType::Info,
         ErrorType::Cgroup,
+        ErrorType::DiskUsage,
     ];
 
     /// The `error_type` label value.
@@ -49,6 +52,7 @@ impl ErrorType {
             ErrorType::Events => "events",
             ErrorType::Info => "info",
             ErrorType::Cgroup => "cgroup",
+            ErrorType::DiskUsage => "disk_usage",
         }
     }
 }

@@ -13,6 +13,14 @@ use clap::{CommandFactory, Parser};
 /// cost one tick; the limit protects the engine at thousands. See docs/PERFORMANCE.md.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 512;
 
+/// How old the containers' disk usage may grow unless `DISK_USAGE_MAX_AGE` says otherwise.
+///
+/// The engine walks every writable layer to answer sizes: ~25 µs per container with a few
+/// files, ~39 ms with 10 000 (Docker 20.10). Five minutes keeps small layers far below 5 %
+/// of the engine's cost of the stats; large ones stretch the interval themselves
+/// (`collect/disk_usage.rs`). See docs/PERFORMANCE.md.
+pub const DEFAULT_DISK_USAGE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// The command line and environment, as text, before validation.
 #[derive(Debug, Parser)]
 #[command(
@@ -123,7 +131,7 @@ pub struct Args {
     pub container_exclude_labels: Vec<String>,
 
     /// Groups of families to leave out, comma-separated: cpu, memory, network, diskIO,
-    /// process, spec, health, lifecycle, info.
+    /// disk, process, spec, health, lifecycle, info.
     #[arg(
         long,
         env = "DISABLE_METRICS",
@@ -131,6 +139,17 @@ pub struct Args {
         value_delimiter = ','
     )]
     pub disable_metrics: Vec<String>,
+
+    /// Seconds the containers' disk usage (the engine's SizeRw) may age before a scrape
+    /// asks for it again; longer when the last answer took the engine long (see the
+    /// README); 0: never asked.
+    #[arg(
+        long,
+        env = "DISK_USAGE_MAX_AGE",
+        default_value_t = DEFAULT_DISK_USAGE_MAX_AGE.as_secs().to_string(),
+        value_name = "SECONDS"
+    )]
+    pub disk_usage_max_age: String,
 
     /// Scrapes answered at once; more get 503 at once (node_exporter's
     /// --web.max-requests); 0: no limit.
@@ -146,6 +165,17 @@ pub struct Args {
     /// node_exporter; see the README's Security section [default: plain HTTP, no auth].
     #[arg(long = "web.config.file", env = "WEB_CONFIG_FILE", value_name = "PATH")]
     pub web_config_file: Option<String>,
+
+    /// true: no live page at / and no /api/v1/containers (both 404).
+    #[arg(
+        long = "web.disable-ui",
+        env = "DISABLE_UI",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        default_value = "false"
+    )]
+    pub web_disable_ui: String,
 
     /// Where container stats come from: api (the engine's one-shot stats), auto (cgroupfs
     /// when the checks at start trust it, else api) or cgroup (cgroupfs, or no start).

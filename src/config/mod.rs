@@ -17,11 +17,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use args::{Args, DEFAULT_MAX_CONCURRENCY};
+pub use args::{Args, DEFAULT_DISK_USAGE_MAX_AGE, DEFAULT_MAX_CONCURRENCY};
 pub use error::ConfigError;
 
 use parse::{
-    endpoint_settings, parse_address, parse_concurrency, parse_disabled_metrics,
+    endpoint_settings, parse_address, parse_bool, parse_concurrency, parse_disabled_metrics,
     parse_max_requests, parse_port, parse_root, parse_seconds, parse_selection, parse_stats_source,
 };
 
@@ -58,6 +58,10 @@ pub struct Config {
     pub selection: Selection,
     /// Groups of families left out.
     pub disabled_metrics: Groups,
+    /// How old disk usage may grow before a scrape asks again; zero: never asked.
+    pub disk_usage_max_age: Duration,
+    /// The live page and its JSON endpoint are off (`DISABLE_UI`).
+    pub ui_disabled: bool,
     /// The env_logger filter.
     pub log_filter: String,
     /// True when POLL_INTERVAL was given: it is ignored, and main warns once.
@@ -93,6 +97,12 @@ impl Config {
             proc_root: parse_root("PROC_ROOT", &args.proc_root)?,
             selection,
             disabled_metrics,
+            disk_usage_max_age: parse_seconds(
+                "DISK_USAGE_MAX_AGE",
+                &args.disk_usage_max_age,
+                true,
+            )?,
+            ui_disabled: parse_bool("DISABLE_UI", &args.web_disable_ui)?,
             log_filter: if log_filter.is_empty() {
                 "info".to_string()
             } else {
@@ -180,6 +190,8 @@ mod tests {
         expect("container_exclude_labels", "CONTAINER_EXCLUDE_LABELS", &[]);
         expect("disable_metrics", "DISABLE_METRICS", &[]);
         expect("log_filter", "RUST_LOG", &["info"]);
+        expect("disk_usage_max_age", "DISK_USAGE_MAX_AGE", &["300"]);
+        expect("web_disable_ui", "DISABLE_UI", &["false"]);
 
         // The defaults themselves are valid values.
         let c = config(&[]).unwrap();
@@ -192,6 +204,8 @@ mod tests {
         assert!(!c.poll_interval_given);
         assert_eq!(c.selection, Selection::all());
         assert_eq!(c.disabled_metrics, Groups::none());
+        assert_eq!(c.disk_usage_max_age, DEFAULT_DISK_USAGE_MAX_AGE);
+        assert!(!c.ui_disabled);
     }
 
     #[test]
@@ -415,5 +429,25 @@ mod tests {
                 .unwrap()
                 .poll_interval_given
         );
+    }
+
+    #[test]
+    fn the_ui_switch_is_a_boolean_and_its_bare_flag_means_true() {
+        assert!(config(&["--web.disable-ui"]).unwrap().ui_disabled);
+        assert!(config(&["--web.disable-ui", "true"]).unwrap().ui_disabled);
+        assert!(config(&["--web.disable-ui=1"]).unwrap().ui_disabled);
+        assert!(!config(&["--web.disable-ui=false"]).unwrap().ui_disabled);
+        let e = config(&["--web.disable-ui=yes please"]).unwrap_err();
+        assert_eq!(e.setting, "DISABLE_UI");
+        assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn disk_usage_max_age_is_seconds_and_zero_turns_it_off() {
+        let age = |v: &str| config(&["--disk-usage-max-age", v]).map(|c| c.disk_usage_max_age);
+        assert_eq!(age("0").unwrap(), Duration::ZERO);
+        assert_eq!(age("2.5").unwrap(), Duration::from_millis(2500));
+        assert_eq!(age("-3").unwrap_err().setting, "DISK_USAGE_MAX_AGE");
+        assert_eq!(age("soon").unwrap_err().setting, "DISK_USAGE_MAX_AGE");
     }
 }

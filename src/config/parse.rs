@@ -64,6 +64,16 @@ pub(super) fn parse_seconds(
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// `true`/`false`, as Prometheus' own boolean flags, with `1`/`0` and an empty value
+/// (unset) as well.
+pub(super) fn parse_bool(setting: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" => Ok(true),
+        "false" | "0" | "" => Ok(false),
+        _ => Err(ConfigError::new(setting, value, "expected true or false")),
+    }
+}
+
 pub(super) fn parse_max_requests(value: &str) -> Result<usize, ConfigError> {
     value.trim().parse::<usize>().map_err(|_| {
         ConfigError::new(

@@ -34,6 +34,14 @@ pub struct ListedContainer {
     /// API 1.52 and later.
     #[serde(rename = "Health")]
     pub health: Option<ListedHealth>,
+    /// Bytes in the container's writable layer; only in answers to `size=1`, and not
+    /// from every storage driver or engine. dockerd leaves it out when it is 0.
+    #[serde(rename = "SizeRw")]
+    pub size_rw: Option<i64>,
+    /// Bytes of the image's layers and the writable one: present in an answer to `size=1`
+    /// that has sizes, so it tells a zero `SizeRw` from none.
+    #[serde(rename = "SizeRootFs")]
+    pub size_root_fs: Option<i64>,
 }
 
 /// The listing's `Health` (API 1.52 and later).

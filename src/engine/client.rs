@@ -42,6 +42,14 @@ pub struct Listing {
     pub unreadable: usize,
 }
 
+/// Whether a listing asks the engine for each container's sizes (`size=true`), which
+/// makes it walk every writable layer (moby#33036).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sizes {
+    Without,
+    With,
+}
+
 /// A connection to one Docker Engine. Cheap to share: requests take `&self`.
 pub struct Engine {
     endpoint: Endpoint,
@@ -180,11 +188,18 @@ impl Engine {
     /// `filters` (the `docker ps --filter` keys and values; empty: all).
     pub async fn list_containers(
         &self,
-        filters: HashMap<String, Vec<String>>,
+        filters: &HashMap<String, Vec<String>>,
+        sizes: Sizes,
     ) -> Result<Listing, EngineError> {
-        let action = format!("listing containers at {}", self.endpoint);
-        let filters = serde_json::to_string(&filters).unwrap_or_default();
+        let action = match sizes {
+            Sizes::Without => format!("listing containers at {}", self.endpoint),
+            Sizes::With => format!("listing containers with their sizes at {}", self.endpoint),
+        };
+        let filters = serde_json::to_string(filters).unwrap_or_default();
         let mut query = vec![("all", "true")];
+        if sizes == Sizes::With {
+            query.push(("size", "true"));
+        }
         if filters != "{}" {
             query.push(("filters", &filters));
         }

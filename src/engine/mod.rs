@@ -26,6 +26,7 @@ pub use answers::{
 };
 pub use api_version::negotiated_minor;
 pub use client::Engine;
+pub(crate) use client::{Listing, Sizes};
 pub use endpoint::Endpoint;
 pub(crate) use endpoint::EndpointSettings;
 pub use error::EngineError;

@@ -17,7 +17,7 @@ use coalesce::Coalescer;
 use crate::collect::{Cgroupfs, Collector, ScrapeErrors, StatsSourceSetting};
 use crate::config::{Config, ConfigError};
 use crate::engine::{Engine, EngineError};
-use crate::exposition::{Groups, read_process};
+use crate::exposition::{Group, Groups, read_process};
 use crate::snapshot::Snapshot;
 
 /// How long `/health` waits for the engine's ping.
@@ -61,16 +61,25 @@ impl std::fmt::Display for Unhealthy {
     }
 }
 
+/// `DISK_USAGE_MAX_AGE`, or zero (never asked) when nobody would see the figures: the
+/// `disk` group is off and so is the live page.
+fn disk_usage_max_age(config: &Config) -> Duration {
+    if config.disabled_metrics.contains(Group::Disk) && config.ui_disabled {
+        Duration::ZERO
+    } else {
+        config.disk_usage_max_age
+    }
+}
+
 impl Exporter {
     /// An exporter for the engine and limits in `config`. Contacts nothing yet.
     pub fn new(config: &Config) -> Exporter {
         let engine = Arc::new(Engine::new(config.endpoint.clone()));
         Exporter {
-            collector: Arc::new(Collector::new(
-                engine,
-                config.selection.clone(),
-                config.max_concurrency,
-            )),
+            collector: Arc::new(
+                Collector::new(engine, config.selection.clone(), config.max_concurrency)
+                    .with_disk_usage_max_age(disk_usage_max_age(config)),
+            ),
             errors: Arc::new(ScrapeErrors::default()),
             collections: Coalescer::new(config.cache_ttl),
             scrape_timeout: config.scrape_timeout,

@@ -82,8 +82,8 @@ fn estimated_size(snapshot: &Snapshot) -> usize {
     // Per series: the family name, the label names and punctuation, and a value.
     const SERIES_OVERHEAD: usize = 100;
     const HEADERS: usize = 16 * 1024;
-    // A container without stats has its lifecycle, spec and info families only.
-    const SERIES_WITHOUT_STATS: usize = 14;
+    // A container without stats has its lifecycle, spec, info and disk-usage families only.
+    const SERIES_WITHOUT_STATS: usize = 15;
     snapshot
         .containers
         .iter()
@@ -302,6 +302,7 @@ mod tests {
                 cpu_shares: some,
                 ..InspectFacts::default()
             })),
+            fs_usage_bytes: some,
         }
     }
 

@@ -158,7 +158,8 @@ pub async fn engine_inspect_at(socket: &Path, id: &str) -> Value {
     engine_get(socket, &format!("/containers/{id}/json")).await
 }
 
-async fn engine_get(socket: &Path, path: &str) -> Value {
+/// The JSON answer of `GET path` from the engine at `socket`; panics on anything but 200.
+pub async fn engine_get(socket: &Path, path: &str) -> Value {
     let response = http::unix_get(socket, path)
         .await
         .unwrap_or_else(|e| panic!("GET {path} from the engine: {e}"));

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use docker_stats_exporter::Config;
+use docker_stats_exporter::DEFAULT_DISK_USAGE_MAX_AGE;
 use docker_stats_exporter::Endpoint;
 use docker_stats_exporter::Exporter;
 use docker_stats_exporter::Groups;
@@ -32,6 +33,8 @@ pub fn config_for(socket: &Path) -> Config {
         web_config_file: None,
         selection: Selection::all(),
         disabled_metrics: Groups::none(),
+        disk_usage_max_age: DEFAULT_DISK_USAGE_MAX_AGE,
+        ui_disabled: false,
         log_filter: "info".to_string(),
         poll_interval_given: false,
         stats_source: StatsSourceSetting::Api,

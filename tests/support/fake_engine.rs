@@ -62,6 +62,9 @@ impl Reply {
     }
 }
 
+/// Each container's writable layer unless a test says otherwise: 40 KiB.
+pub const DEFAULT_SIZE_RW: i64 = 40_960;
+
 /// One container the engine lists.
 #[derive(Debug, Clone)]
 pub struct FakeContainer {
@@ -79,6 +82,9 @@ pub struct FakeContainer {
     pub inspect: Option<Reply>,
     /// Keys that replace those of the container's listing entry (to break it).
     pub listing_patch: Option<serde_json::Value>,
+    /// `SizeRw`, sent in answers to listings with `size=true` (left out when 0, as
+    /// dockerd does); `None`: no sizes at all, as from some storage drivers.
+    pub size_rw: Option<i64>,
 }
 
 impl FakeContainer {
@@ -95,6 +101,7 @@ impl FakeContainer {
             stats,
             inspect: None,
             listing_patch: None,
+            size_rw: Some(DEFAULT_SIZE_RW),
         }
     }
 
@@ -383,6 +390,17 @@ impl FakeEngine {
     }
 
     /// Requests received so far whose path contains `needle`.
+    /// Container listings asked for: plain ones, or (`sizes`) those with `size=true`.
+    pub fn listings(&self, sizes: bool) -> usize {
+        self.requests()
+            .iter()
+            .filter(|p| {
+                p.contains("/containers/json")
+                    && asks_sizes(p.split_once('?').map_or("", |q| q.1)) == sizes
+            })
+            .count()
+    }
+
     pub fn count(&self, needle: &str) -> usize {
         self.requests()
             .iter()
@@ -543,7 +561,7 @@ async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, shared: Arc
             "/events" => Reply::status(500, "events are unavailable"),
             "/containers/json" => {
                 let delay = *shared.listing_delay.lock().unwrap();
-                Reply::delayed(delay, list_body(&shared))
+                Reply::delayed(delay, list_body(&shared, asks_sizes(query)))
             }
             other => container_reply(&shared, other),
         };
@@ -809,7 +827,14 @@ fn lists_health(shared: &Shared) -> bool {
     minor.is_some_and(|m| m >= 52)
 }
 
-fn list_body(shared: &Shared) -> String {
+/// True when a listing's query asks for sizes (`size=true` or `size=1`).
+fn asks_sizes(query: &str) -> bool {
+    query
+        .split('&')
+        .any(|pair| matches!(pair, "size=true" | "size=1"))
+}
+
+fn list_body(shared: &Shared, sizes: bool) -> String {
     let containers = shared.containers.lock().unwrap();
     let list: Vec<serde_json::Value> = containers
         .iter()
@@ -829,6 +854,14 @@ fn list_body(shared: &Shared) -> String {
             if lists_health(shared) {
                 let status = c.health.as_deref().unwrap_or("none");
                 entry["Health"] = serde_json::json!({"Status": status, "FailingStreak": 0});
+            }
+            // dockerd's omitempty: a zero SizeRw is left out, SizeRootFs still says there
+            // are sizes; an engine without sizes sends neither.
+            if let (true, Some(size)) = (sizes, c.size_rw) {
+                entry["SizeRootFs"] = serde_json::json!(2_000_000 + size);
+                if size != 0 {
+                    entry["SizeRw"] = serde_json::json!(size);
+                }
             }
             if let Some(serde_json::Value::Object(patch)) = &c.listing_patch {
                 for (key, value) in patch {

@@ -20,7 +20,7 @@ use super::chosen::StatsSource;
 use super::setting::StatsSourceSetting;
 use crate::collect::inspect::read_inspect;
 use crate::collect::stats::{Reading, read_stats};
-use crate::engine::{Engine, OsType};
+use crate::engine::{Engine, OsType, Sizes};
 use crate::snapshot::ContainerSample;
 
 /// How long each engine request of the checks may take.
@@ -103,7 +103,7 @@ async fn trusted(engine: &Engine, fs: &Cgroupfs) -> Result<String, String> {
         ));
     }
     let filters = HashMap::from([("status".to_string(), vec!["running".to_string()])]);
-    let listing = within(engine.list_containers(filters))
+    let listing = within(engine.list_containers(&filters, Sizes::Without))
         .await
         .map_err(|e| asked("the container list", e))?;
     let ids: Vec<String> = listing

@@ -48,6 +48,7 @@ const CPU: Option<Group> = Some(Group::Cpu);
 const MEMORY: Option<Group> = Some(Group::Memory);
 const NETWORK: Option<Group> = Some(Group::Network);
 const DISK_IO: Option<Group> = Some(Group::DiskIo);
+const DISK: Option<Group> = Some(Group::Disk);
 const PROCESS: Option<Group> = Some(Group::Process);
 const SPEC: Option<Group> = Some(Group::Spec);
 const HEALTH: Option<Group> = Some(Group::Health);
@@ -328,6 +329,15 @@ pub static CONTAINER_FAMILIES: &[ContainerFamily] = &[
         CGROUP_V1_AND_WINDOWS,
         "Cumulative count of writes completed",
         |c, _| sample_u64(c, |x| x.fs_writes)
+    ),
+    family!(
+        "container_fs_usage_bytes",
+        Gauge,
+        BYTES,
+        DISK,
+        EVERYWHERE,
+        "Number of bytes that are consumed by the container on this filesystem.",
+        |c, _| c.fs_usage_bytes.map(Value::Uint)
     ),
     family!(
         "container_threads",

@@ -94,6 +94,19 @@ pub static EXPORTER_FAMILIES: &[ExporterFamily] = &[
         },
     },
     ExporterFamily {
+        name: "docker_exporter_disk_usage_age_seconds",
+        kind: Kind::Gauge,
+        help: "Age in seconds of the container_fs_usage_bytes figures: since the size listing behind them was asked (at most every DISK_USAGE_MAX_AGE). No series while sizes are off or before the first answer.",
+        unit: Some(Unit::Seconds),
+        series: |v| {
+            maybe(
+                v.snapshot
+                    .disk_usage_age
+                    .map(|age| Value::Float(age.as_secs_f64())),
+            )
+        },
+    },
+    ExporterFamily {
         name: "docker_exporter_build_info",
         kind: Kind::Gauge,
         help: "Always 1: the exporter's version and the Rust compiler and target it was built with.",

@@ -46,6 +46,7 @@ pub enum Group {
     Memory,
     Network,
     DiskIo,
+    Disk,
     Process,
     Spec,
     Health,
@@ -55,11 +56,12 @@ pub enum Group {
 
 impl Group {
     /// Every group, in the order the README lists them.
-    pub const ALL: [Group; 9] = [
+    pub const ALL: [Group; 10] = [
         Group::Cpu,
         Group::Memory,
         Group::Network,
         Group::DiskIo,
+        Group::Disk,
         Group::Process,
         Group::Spec,
         Group::Health,
@@ -74,6 +76,7 @@ impl Group {
             Group::Memory => "memory",
             Group::Network => "network",
             Group::DiskIo => "diskIO",
+            Group::Disk => "disk",
             Group::Process => "process",
             Group::Spec => "spec",
             Group::Health => "health",
