@@ -47,6 +47,7 @@ const DOORS: &[(&str, &[&str])] = &[
             "exposition::Format",
             "exposition::encode",
             "exposition::encode_into",
+            "exposition::containers_json",
             "tls",
             "common",
         ],

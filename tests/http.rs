@@ -37,10 +37,9 @@ async fn routes_methods_and_content_types() {
     );
     for expected in [
         "Docker Stats Exporter",
-        env!("CARGO_PKG_VERSION"),
-        &format!("unix://{socket}"),
         "href=\"/metrics\"",
         "href=\"/health\"",
+        "src=\"/ui/app.js\"",
     ] {
         assert!(
             index.body.contains(expected),
@@ -48,6 +47,11 @@ async fn routes_methods_and_content_types() {
             index.body
         );
     }
+
+    let json = http::get(addr, "/api/v1/containers").await.unwrap();
+    assert_eq!(json.header("content-type"), Some("application/json"));
+    let json: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(json["exporter_version"], env!("CARGO_PKG_VERSION"));
 
     let metrics = http::get(addr, "/metrics").await.unwrap();
     assert_eq!(metrics.status, 200);

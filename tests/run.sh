@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command. On a fresh Debian machine it installs what the tests need (Debian's
 # docker.io, busybox-static, prometheus and promtool, docker-compose, mingw-w64 and Wine,
-# musl-tools, openssl, Podman), starts the isolated test engine unless DOCKER_HOST already
-# points at a working one and the Podman service unless DSE_PODMAN_HOST does, builds the
+# musl-tools, openssl, haproxy, chromium and chromium-driver, Podman), starts the isolated
+# test engine unless DOCKER_HOST already points at a working one and the Podman service unless DSE_PODMAN_HOST does, builds the
 # static binary the container image takes and cross-builds the Windows programs, runs the
 # whole test suite, runs the crate's tests built for Windows under Wine, and stops what it
 # started. Extra arguments go to the `cargo test` of the Linux suite.
@@ -20,6 +20,9 @@ command -v musl-gcc >/dev/null || missing+=(musl-tools)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
 dpkg -s haproxy >/dev/null 2>&1 || missing+=(haproxy)
+# The live page's test drives Debian's chromium over WebDriver.
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 # Podman as DESIGN.md 7 says: without its recommends, which do not work here.
 podman=()
 command -v podman >/dev/null || podman=(podman crun conmon fuse-overlayfs slirp4netns uidmap)

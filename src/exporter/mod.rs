@@ -34,6 +34,7 @@ pub struct Exporter {
     scrape_slots: Option<Arc<tokio::sync::Semaphore>>,
     stats_source: StatsSourceSetting,
     cgroupfs: Cgroupfs,
+    ui_disabled: bool,
 }
 
 /// One scrape's place among `WEB_MAX_REQUESTS`, given back when dropped.
@@ -91,6 +92,7 @@ impl Exporter {
                 cgroup_root: config.cgroup_root.clone(),
                 proc_root: config.proc_root.clone(),
             },
+            ui_disabled: config.ui_disabled,
         }
     }
 
@@ -119,6 +121,11 @@ impl Exporter {
     /// Where the engine this exporter collects from is, as text for people.
     pub fn engine_endpoint(&self) -> String {
         self.collector.engine().endpoint().to_string()
+    }
+
+    /// True when the live page and its JSON are off (`DISABLE_UI`).
+    pub fn ui_disabled(&self) -> bool {
+        self.ui_disabled
     }
 
     /// The groups of families left out of every answer.

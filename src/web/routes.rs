@@ -1,5 +1,5 @@
 //! What each request gets: the web configuration's checks (`admission/`), then the
-//! routes (`/metrics`, `/health`, `/`), 404 and 405.
+//! routes (`/metrics`, `/health`, the live page's in `live_page.rs`), 404 and 405.
 
 use http_body_util::{Either, Full, StreamBody};
 use hyper::body::{Bytes, Incoming};
@@ -11,16 +11,15 @@ use hyper::{Method, Request, Response, StatusCode};
 use log::{debug, error, warn};
 
 use super::admission::{Admission, WebSecurity};
+use super::live_page;
 use super::negotiation::{accepts_gzip, effective_timeout, negotiate_format};
-use super::streamed::{Chunks, streamed};
+use super::responses::{Body, header, plain, respond};
+use super::streamed::streamed;
 use crate::exporter::Exporter;
 use crate::exposition::encode_into;
 
 /// The header in which Prometheus says how long it will wait.
 const SCRAPE_TIMEOUT_HEADER: &str = "x-prometheus-scrape-timeout-seconds";
-
-/// A whole body, or one sent while it is encoded (`/metrics`).
-pub(super) type Body = Either<Full<Bytes>, StreamBody<Chunks>>;
 
 /// Who is asking, as far as the connection tells.
 #[derive(Debug, Clone, Copy)]
@@ -74,7 +73,7 @@ pub(super) async fn answer(
 
 async fn route(exporter: &Exporter, request: Request<Incoming>) -> Response<Body> {
     let path = request.uri().path();
-    if !matches!(path, "/" | "/metrics" | "/health") {
+    if !matches!(path, "/metrics" | "/health") && !live_page::PATHS.contains(&path) {
         return plain(StatusCode::NOT_FOUND, "not found\n");
     }
     if request.method() != Method::GET && request.method() != Method::HEAD {
@@ -87,12 +86,8 @@ async fn route(exporter: &Exporter, request: Request<Incoming>) -> Response<Body
     match path {
         "/metrics" => metrics_page(exporter, &request).await,
         "/health" => health_page(exporter).await,
-        _ => index_page(exporter),
+        _ => live_page::answer(exporter, &request).await,
     }
-}
-
-fn header<'a>(request: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
-    request.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
 async fn metrics_page(exporter: &Exporter, request: &Request<Incoming>) -> Response<Body> {
@@ -180,49 +175,4 @@ async fn health_page(exporter: &Exporter) -> Response<Body> {
             plain(StatusCode::INTERNAL_SERVER_ERROR, "encoding failed\n")
         }
     }
-}
-
-fn index_page(exporter: &Exporter) -> Response<Body> {
-    let endpoint = escape_html(&exporter.engine_endpoint());
-    let version = env!("CARGO_PKG_VERSION");
-    let body = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Docker Stats Exporter</title></head>\n\
-         <body><h1>Docker Stats Exporter</h1>\n\
-         <p>Version {version}. Docker Engine: <code>{endpoint}</code></p>\n\
-         <ul><li><a href=\"/metrics\">/metrics</a>: container metrics, collected on each scrape</li>\n\
-         <li><a href=\"/health\">/health</a>: whether the Docker Engine answers</li></ul>\n\
-         </body></html>\n"
-    );
-    respond(StatusCode::OK, "text/html; charset=utf-8", body)
-}
-
-fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            _ => escaped.push(c),
-        }
-    }
-    escaped
-}
-
-fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
-    respond(status, "text/plain; charset=utf-8", text)
-}
-
-fn respond(
-    status: StatusCode,
-    content_type: &'static str,
-    body: impl Into<Bytes>,
-) -> Response<Body> {
-    let mut response = Response::new(Either::Left(Full::new(body.into())));
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
 }

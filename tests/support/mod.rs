@@ -24,6 +24,8 @@ pub fn exporter_binary() -> PathBuf {
 }
 
 #[cfg(unix)]
+pub mod browser;
+#[cfg(unix)]
 pub mod docker;
 #[cfg(unix)]
 pub mod engine_api;
