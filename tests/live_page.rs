@@ -5,7 +5,8 @@
 //! memory (a click) and by CPU (the keyboard) puts the biggest first; the filter narrows;
 //! at 390 px nothing scrolls sideways; a screenshot at 1280×800 is saved. Against the
 //! scripted engine: markup in names, images and labels stays text and no script runs, and
-//! an engine that goes away shows as unreachable instead of a stale table. Over plain
+//! an engine that goes away shows as unreachable instead of a stale table, and a hidden
+//! tab asks nothing until it is shown again. Over plain
 //! HTTP: the headers, the page's size, the JSON shared with `/metrics`, `DISABLE_UI`.
 //!
 //! The screenshot goes to target/live-page.png; `DSE_UPDATE_SCREENSHOT=1` also writes
@@ -493,6 +494,65 @@ async fn disable_ui_turns_the_page_and_its_json_off() {
     assert_eq!(
         browser.eval("document.body.innerText.trim()").await,
         "not found"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_page_asks_only_while_its_tab_is_visible() {
+    let dir = TempDir::new("hidden");
+    let engine = FakeEngine::start(
+        &dir.socket(),
+        vec![FakeContainer::running(
+            "web",
+            Reply::json(fixture("linux-cgroup-v2.json")),
+        )],
+    );
+    let exporter = InProcess::start(config_for(&engine.socket)).await;
+    let browser = Browser::start(&[]).await;
+    browser
+        .client
+        .goto(&format!("http://{}/", exporter.addr))
+        .await
+        .unwrap();
+    let page = browser.client.window().await.unwrap();
+    // Two readings: the page is refreshing.
+    for _ in 0..75 {
+        if engine.listings(false) >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        engine.listings(false) >= 2,
+        "the page refreshes while visible"
+    );
+
+    // Another tab in front: the page's tab is hidden and asks nothing.
+    let other = browser.client.new_window(true).await.unwrap();
+    browser.client.switch_to_window(other.handle).await.unwrap();
+    browser.client.goto("about:blank").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let hidden_from = engine.listings(false);
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert_eq!(
+        engine.listings(false),
+        hidden_from,
+        "no collection for a hidden tab in 12 s (more than two refresh periods)"
+    );
+
+    // In front again: it asks at once.
+    browser.client.switch_to_window(page).await.unwrap();
+    browser.eval("true").await;
+    for _ in 0..25 {
+        if engine.listings(false) > hidden_from {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        engine.listings(false) > hidden_from,
+        "a visible tab asks again"
     );
     browser.close().await;
 }
