@@ -2,7 +2,9 @@
 //! writable layer between two scrapes `DISK_USAGE_MAX_AGE` apart, and
 //! `container_fs_usage_bytes` grows by that much and equals the engine's own `SizeRw` and
 //! `docker ps --size`; a scrape before the figures are due shows the kept ones and their
-//! age; a stopped container keeps its figure.
+//! age; a stopped container keeps its figure. Against the scripted engine: a size listing
+//! that misses the deadline keeps the previous figures, counts a timeout and is asked again
+//! by the next scrape; an engine without sizes gives no series.
 #![cfg(unix)]
 
 use std::time::Duration;
@@ -14,7 +16,7 @@ use support::exposition::{series, single};
 use support::{http, promtool};
 
 const MIB: f64 = 1024.0 * 1024.0;
-const MAX_AGE: Duration = Duration::from_secs(3);
+const MAX_AGE: Duration = Duration::from_secs(8);
 
 async fn scrape(exporter: &Process) -> String {
     let response = http::get(exporter.addr, "/metrics").await.unwrap();
@@ -88,14 +90,18 @@ async fn disk_usage_follows_the_writable_layer_at_the_max_age() {
     );
     let socket = engine_socket().to_string_lossy().into_owned();
     let max_age = MAX_AGE.as_secs().to_string();
+    // Only this fleet: the walk (and so the interval) is not other tests' layers.
+    let only_fleet = format!("name=dse-disk-{}", std::process::id());
     let exporter = Process::start(&[
         ("DOCKER_HOST", &format!("unix://{socket}")),
         ("DISK_USAGE_MAX_AGE", &max_age),
         ("CACHE_TTL", "0"),
+        ("CONTAINER_FILTERS", &only_fleet),
     ])
     .await;
 
     let first = scrape(&exporter).await;
+    let first_at = std::time::Instant::now();
     let before = series(&first, "container_fs_usage_bytes", &writer).expect("a figure");
     assert_eq!(before, engine_size(&writer).await);
     let stopped_size = series(&first, "container_fs_usage_bytes", &stopped)
@@ -126,7 +132,12 @@ async fn disk_usage_follows_the_writable_layer_at_the_max_age() {
         "{early_age}"
     );
 
-    tokio::time::sleep(MAX_AGE + Duration::from_millis(500)).await;
+    assert!(
+        first_at.elapsed() < MAX_AGE,
+        "the write took longer than DISK_USAGE_MAX_AGE: the test cannot tell"
+    );
+    tokio::time::sleep((MAX_AGE + Duration::from_millis(500)).saturating_sub(first_at.elapsed()))
+        .await;
     let second = scrape(&exporter).await;
     let after = series(&second, "container_fs_usage_bytes", &writer).expect("a figure");
     let grown = after - before;
@@ -159,4 +170,73 @@ async fn zero_max_age_never_asks_for_sizes() {
     assert!(series(&body, "container_cpu_usage_seconds_total", fleet.id("idle")).is_some());
     assert!(!body.contains("container_fs_usage_bytes{"), "no sizes at 0");
     assert!(!body.contains("docker_exporter_disk_usage_age_seconds "));
+}
+
+mod scripted {
+    use std::time::Duration;
+
+    use support::exporter::{InProcess, config_for};
+    use support::exposition::{series, single};
+    use support::fake_engine::{FakeContainer, FakeEngine, Reply, fake_id, fixture};
+    use support::scripted::{TempDir, errors, scrape};
+
+    #[tokio::test]
+    async fn a_late_size_listing_keeps_the_figures_and_is_asked_again() {
+        let dir = TempDir::new("latesizes");
+        let mut bare = FakeContainer::in_state("bare", "exited");
+        bare.size_rw = None;
+        let engine = FakeEngine::start(
+            &dir.socket(),
+            vec![
+                FakeContainer::running("web", Reply::json(fixture("linux-cgroup-v2.json"))),
+                bare,
+            ],
+        );
+        let mut config = config_for(&engine.socket);
+        config.disk_usage_max_age = Duration::from_millis(100);
+        config.scrape_timeout = Duration::from_secs(1);
+        let exporter = InProcess::start(config).await;
+        let web = fake_id("web");
+
+        let first = scrape(exporter.addr).await.body;
+        assert_eq!(
+            series(&first, "container_fs_usage_bytes", &web),
+            Some(40_960.0)
+        );
+        assert_eq!(
+            series(&first, "container_fs_usage_bytes", &fake_id("bare")),
+            None,
+            "no size from the engine, no series"
+        );
+
+        engine.change_container("web", |c| c.size_rw = Some(1_000_000));
+        engine.delay_sizes(Duration::from_secs(5));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let late = scrape(exporter.addr).await.body;
+        assert_eq!(
+            series(&late, "container_fs_usage_bytes", &web),
+            Some(40_960.0),
+            "the previous figure stays"
+        );
+        assert_eq!(errors(&late, "timeout"), 1.0);
+        assert!(single(&late, "docker_exporter_disk_usage_age_seconds ") >= 0.15);
+        assert!(
+            single(&late, "docker_exporter_scrape_duration_seconds ") < 1.5,
+            "the scrape keeps its deadline"
+        );
+
+        engine.delay_sizes(Duration::ZERO);
+        let asked_before = engine.listings(true);
+        let next = scrape(exporter.addr).await.body;
+        assert_eq!(
+            engine.listings(true),
+            asked_before + 1,
+            "asked again at once"
+        );
+        assert_eq!(
+            series(&next, "container_fs_usage_bytes", &web),
+            Some(1_000_000.0)
+        );
+        assert!(single(&next, "docker_exporter_disk_usage_age_seconds ") < 0.15);
+    }
 }

@@ -84,10 +84,23 @@ async fn users_over_plain_http_and_over_tls() {
             .status,
         200
     );
-    assert_eq!(
-        as_user(&plain(plain_exporter.addr, "/"), None).await.status,
-        401
-    );
+    // The live page and its JSON are guarded as /metrics is.
+    for path in ["/", "/api/v1/containers", "/ui/app.js"] {
+        assert_eq!(
+            as_user(&plain(plain_exporter.addr, path), None)
+                .await
+                .status,
+            401,
+            "{path}"
+        );
+        assert_eq!(
+            as_user(&plain(plain_exporter.addr, path), Some("alice:alice123"))
+                .await
+                .status,
+            200,
+            "{path}"
+        );
+    }
     assert_eq!(
         as_user(&plain(plain_exporter.addr, "/nope"), None)
             .await

@@ -310,6 +310,7 @@ struct Shared {
     cgroup: Mutex<(String, String)>,
     /// How long the container listing takes to answer.
     listing_delay: Mutex<Duration>,
+    sizes_delay: Mutex<Duration>,
 }
 
 /// The running scripted engine. Stops, closing every connection, (and removes its socket)
@@ -368,6 +369,7 @@ impl FakeEngine {
             abandoned: AtomicUsize::new(0),
             cgroup: Mutex::new(("1".to_string(), "cgroupfs".to_string())),
             listing_delay: Mutex::new(Duration::ZERO),
+            sizes_delay: Mutex::new(Duration::ZERO),
         });
         let task = listen(socket, Arc::clone(&shared));
         FakeEngine {
@@ -436,6 +438,12 @@ impl FakeEngine {
     /// Reports cgroup `version` (`1`, `2`) and `driver` (`cgroupfs`, `systemd`) in `/info`.
     pub fn set_cgroup(&self, version: &str, driver: &str) {
         *self.shared.cgroup.lock().unwrap() = (version.to_string(), driver.to_string());
+    }
+
+    /// Answers listings with sizes (`size=true`) only after `delay`, as an engine walking
+    /// large writable layers does.
+    pub fn delay_sizes(&self, delay: Duration) {
+        *self.shared.sizes_delay.lock().unwrap() = delay;
     }
 
     /// Answers the container listing only after `delay`.
@@ -560,8 +568,13 @@ async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, shared: Arc
             "/info" => Reply::json(info_body(&shared)),
             "/events" => Reply::status(500, "events are unavailable"),
             "/containers/json" => {
-                let delay = *shared.listing_delay.lock().unwrap();
-                Reply::delayed(delay, list_body(&shared, asks_sizes(query)))
+                let sizes = asks_sizes(query);
+                let delay = if sizes {
+                    *shared.sizes_delay.lock().unwrap()
+                } else {
+                    *shared.listing_delay.lock().unwrap()
+                };
+                Reply::delayed(delay, list_body(&shared, sizes))
             }
             other => container_reply(&shared, other),
         };
