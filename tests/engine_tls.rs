@@ -73,17 +73,7 @@ async fn verified_tls(engine: &TlsEngine, on_tls_engine: &str) {
     let health = http::get(exporter.addr, "/health").await.unwrap();
     assert_eq!(health.status, 200, "{}", health.body);
     let body = scrape(&exporter).await;
-    for kind in [
-        "list",
-        "stats",
-        "decode",
-        "timeout",
-        "inspect",
-        "events",
-        "info",
-        "cgroup",
-        "disk_usage",
-    ] {
+    for kind in support::exposition::ERROR_TYPES {
         assert_eq!(errors(&body, kind), 0.0, "{kind}");
     }
     for family in [

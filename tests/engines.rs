@@ -12,20 +12,10 @@ use support::promtool;
 use support::scripted::{TempDir, errors, id_label, scrape};
 
 fn all_errors(body: &str) -> f64 {
-    [
-        "list",
-        "stats",
-        "decode",
-        "timeout",
-        "inspect",
-        "events",
-        "info",
-        "cgroup",
-        "disk_usage",
-    ]
-    .iter()
-    .map(|kind| errors(body, kind))
-    .sum()
+    support::exposition::ERROR_TYPES
+        .iter()
+        .map(|kind| errors(body, kind))
+        .sum()
 }
 
 #[tokio::test]

@@ -35,17 +35,7 @@ async fn a_real_podman_scrape_matches_podmans_own_stats() {
     let body = &response.body;
     promtool::check_metrics(body);
 
-    for kind in [
-        "list",
-        "stats",
-        "decode",
-        "timeout",
-        "inspect",
-        "events",
-        "info",
-        "cgroup",
-        "disk_usage",
-    ] {
+    for kind in support::exposition::ERROR_TYPES {
         let errors = support::exposition::value(
             body,
             "docker_exporter_scrape_errors_total",

@@ -3,7 +3,7 @@
 //! where the table says there is no series), so the two cannot drift apart. Also every
 //! setting of `--help` is in the README's configuration table.
 
-use docker_stats_exporter::{CONTAINER_FAMILIES, EXPORTER_FAMILIES, Kind};
+use docker_stats_exporter::{CONTAINER_FAMILIES, EXPORTER_FAMILIES, ErrorType, Kind};
 
 fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
@@ -97,6 +97,24 @@ fn every_setting_is_in_the_readme() {
         assert!(
             configuration.contains(&format!("| `{env}` | {flag} |")),
             "{env} ({flag}) is not in the README's configuration table"
+        );
+    }
+}
+
+#[test]
+fn every_error_kind_is_in_the_readme_and_in_the_tests_list() {
+    let text = readme();
+    let labels: Vec<&str> = ErrorType::ALL.iter().map(|kind| kind.label()).collect();
+    assert_eq!(labels, support::exposition::ERROR_TYPES, "tests/support/exposition.rs");
+    let kinds = text
+        .split("Error kinds (`docker_exporter_scrape_errors_total{error_type}`):")
+        .nth(1)
+        .expect("the README's paragraph of error kinds");
+    let paragraph = kinds.split("\n\n").next().unwrap();
+    for label in labels {
+        assert!(
+            paragraph.contains(&format!("`{label}` –")),
+            "error kind {label} is not explained in the README"
         );
     }
 }

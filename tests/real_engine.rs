@@ -120,17 +120,7 @@ async fn a_real_engine_scrape_matches_the_engines_own_stats() {
         "real-engine fleet: {running_on_engine} containers with stats, scrape took {duration:.3} s, exporter RSS {rss} KiB"
     );
     assert!(duration > 0.0 && duration < 8.0, "{duration}");
-    for kind in [
-        "list",
-        "stats",
-        "decode",
-        "timeout",
-        "inspect",
-        "events",
-        "info",
-        "cgroup",
-        "disk_usage",
-    ] {
+    for kind in support::exposition::ERROR_TYPES {
         assert_eq!(
             single(
                 body,

@@ -22,6 +22,7 @@ use serde_json::Value;
 use support::docker::{build_busybox_image, compose_config, docker, engine_socket, require_engine};
 use support::engine_api::{Fleet, date_seconds, engine_inspect, engine_stats};
 use support::exporter::Process;
+use support::exposition::ERROR_TYPES;
 use support::exposition::{series, single};
 use support::prometheus::repo;
 use support::socket_proxy::{CONFIG, Logged, SocketProxy, haproxy};
@@ -30,19 +31,6 @@ use support::{http, promtool};
 
 /// The proxy switches the exporter needs (README, "Behind a socket proxy"); POST=0 besides.
 const NEEDED: [&str; 5] = ["CONTAINERS", "EVENTS", "INFO", "PING", "VERSION"];
-
-/// Every `error_type` of `docker_exporter_scrape_errors_total`.
-const ERROR_TYPES: [&str; 9] = [
-    "list",
-    "stats",
-    "decode",
-    "timeout",
-    "inspect",
-    "events",
-    "info",
-    "cgroup",
-    "disk_usage",
-];
 
 const COMPOSE_FILE: &str = "examples/socket-proxy/docker-compose.yml";
 

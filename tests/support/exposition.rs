@@ -27,3 +27,16 @@ pub fn single(body: &str, line_start: &str) -> f64 {
         .parse()
         .unwrap()
 }
+
+/// Every `error_type` of `docker_exporter_scrape_errors_total`, as the README lists them.
+pub const ERROR_TYPES: [&str; 9] = [
+    "list",
+    "stats",
+    "decode",
+    "timeout",
+    "inspect",
+    "events",
+    "info",
+    "cgroup",
+    "disk_usage",
+];
