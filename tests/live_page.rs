@@ -390,6 +390,16 @@ async fn markup_from_the_engine_stays_text_and_a_lost_engine_shows() {
         .eval("document.querySelector('#unreachable-why').textContent")
         .await;
     assert!(!why.as_str().unwrap().is_empty(), "the banner says why");
+    // And it backs off: every 5 s would be 5 requests in 25 s; doubling from 10 s is 2.
+    let asked = "performance.getEntriesByType('resource')\
+                 .filter(e => e.name.endsWith('/api/v1/containers')).length";
+    let before = number(&browser.eval(asked).await, "requests");
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    let during = number(&browser.eval(asked).await, "requests") - before;
+    assert!(
+        during <= 3.0,
+        "{during} requests in 25 s to an exporter whose engine is gone"
+    );
     browser.close().await;
 }
 

@@ -105,7 +105,11 @@ fn every_setting_is_in_the_readme() {
 fn every_error_kind_is_in_the_readme_and_in_the_tests_list() {
     let text = readme();
     let labels: Vec<&str> = ErrorType::ALL.iter().map(|kind| kind.label()).collect();
-    assert_eq!(labels, support::exposition::ERROR_TYPES, "tests/support/exposition.rs");
+    assert_eq!(
+        labels,
+        support::exposition::ERROR_TYPES,
+        "tests/support/exposition.rs"
+    );
     let kinds = text
         .split("Error kinds (`docker_exporter_scrape_errors_total{error_type}`):")
         .nth(1)
