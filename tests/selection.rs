@@ -228,9 +228,10 @@ async fn the_listings_health_field_wins_over_the_status_text() {
         value(&body, "container_health_state", &id_label("drift")),
         Some(0.0)
     );
+    assert_eq!(engine.listings(false), 1, "{:?}", engine.requests());
     assert_eq!(
-        engine.count("/json"),
-        2,
-        "the listing and one inspection, no more"
+        engine.count(&format!("/containers/{}/json", fake_id("drift"))),
+        1,
+        "one inspection, no more"
     );
 }
