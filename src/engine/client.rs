@@ -126,12 +126,7 @@ impl Engine {
         action: &str,
     ) -> Result<T, EngineError> {
         let body = self.get(path_and_query, action).await?;
-        serde_json::from_slice(&body).map_err(|e| {
-            EngineError::new(
-                action,
-                Failure::Malformed(format!("unreadable answer: {e}")),
-            )
-        })
+        decoded(&body, action)
     }
 
     /// `GET /_ping`: is the engine answering?
@@ -215,12 +210,7 @@ impl Engine {
         if body.trim_ascii().is_empty() {
             return Ok(None);
         }
-        serde_json::from_slice(&body).map(Some).map_err(|e| {
-            EngineError::new(
-                action,
-                Failure::Malformed(format!("unreadable answer: {e}")),
-            )
-        })
+        decoded(&body, &action).map(Some)
     }
 
     /// `GET /containers/{id}/json`: the container's limits and state.
@@ -229,6 +219,16 @@ impl Engine {
         let path = format!("/containers/{}/json", path_segment(id));
         self.get_json(&path, &action).await
     }
+}
+
+/// `body` as a `T`; JSON that does not fit is a malformed answer to `action`.
+fn decoded<T: DeserializeOwned>(body: &[u8], action: &str) -> Result<T, EngineError> {
+    serde_json::from_slice(body).map_err(|e| {
+        EngineError::new(
+            action,
+            Failure::Malformed(format!("unreadable answer: {e}")),
+        )
+    })
 }
 
 /// bollard over `transport`, each request pinned to the negotiated API version.
