@@ -13,9 +13,9 @@
 
 use std::collections::HashSet;
 
-use bollard::models::ContainerStatsResponse;
 use docker_stats_exporter::OsType;
 use docker_stats_exporter::Selection;
+use docker_stats_exporter::StatsAnswer;
 use docker_stats_exporter::entry_from_summary;
 use docker_stats_exporter::{Changes, ENGINE_EVENT_BUFFER, changed_containers};
 use docker_stats_exporter::{ContainerEntry, Health};
@@ -60,7 +60,7 @@ fn number(json: &Value, pointer: &str) -> u64 {
 }
 
 fn sample(name: &str, os: OsType) -> ContainerSample {
-    match read_stats(&fixture::<ContainerStatsResponse>(name), os) {
+    match read_stats(&fixture::<StatsAnswer>(name), os) {
         Reading::Sample(sample) => sample,
         Reading::NotRunning => panic!("{name} was read as a stopped container"),
     }
@@ -560,7 +560,7 @@ fn missing_and_null_fields_give_no_series() {
 
 #[test]
 fn an_empty_record_gives_no_series() {
-    let empty: ContainerStatsResponse = serde_json::from_str("{}").unwrap();
+    let empty: StatsAnswer = serde_json::from_str("{}").unwrap();
     for os in [OsType::Linux, OsType::Windows] {
         assert_eq!(
             read_stats(&empty, os),

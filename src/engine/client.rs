@@ -3,11 +3,11 @@
 //! `/_ping`, `/version`, `/info`, `/events` (a bounded window), the container list,
 //! container inspect and one-shot stats.
 //!
-//! Stats and pings go through bollard. The listing, inspect, events, `/version` and
-//! `/info` answers are read here, over the same connections, into the lenient models of
-//! `answers.rs`: bollard decodes the engine's enumerations strictly, so one container in a
-//! state it does not know (Podman's `stopped`, a future engine's new state) would lose the
-//! whole listing.
+//! Pings go through bollard. Every other answer is read here, over the same connections:
+//! the listing, inspect, events, `/version` and `/info` into the lenient models of
+//! `answers.rs` (bollard decodes the engine's enumerations strictly, so one container in a
+//! state it does not know, Podman's `stopped` or a future engine's new state, would lose
+//! the whole listing), and stats into the lean model of `stats_answer.rs`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use bollard::Docker;
-use bollard::models::ContainerStatsResponse;
 use http_body_util::{BodyExt, Limited};
 use hyper::StatusCode;
 use hyper::body::Bytes;
@@ -25,6 +24,7 @@ use super::answers::{EventAnswer, InfoAnswer, InspectAnswer, ListedContainer, Ve
 use super::api_version::{negotiated_minor, pin_api_version};
 use super::endpoint::Endpoint;
 use super::error::{EngineError, Failure};
+use super::stats_answer::StatsAnswer;
 use super::transport::Transport;
 
 /// bollard's own request timeout, a backstop only: every request the exporter makes is
@@ -200,7 +200,7 @@ impl Engine {
     // Read whole and decoded once, as every other answer: bollard's stats stream parses a
     // URL and frames JSON lines per request, a third of a scrape's instructions at 150
     // containers (docs/PERFORMANCE.md) for an answer that is one document.
-    pub async fn stats(&self, id: &str) -> Result<Option<ContainerStatsResponse>, EngineError> {
+    pub async fn stats(&self, id: &str) -> Result<Option<StatsAnswer>, EngineError> {
         let action = format!("reading stats of container {id}");
         let path = format!(
             "/containers/{}/stats?stream=false&one-shot=true",
