@@ -44,6 +44,7 @@ use docker_stats_exporter::{entry_from_summary, is_excluded};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseResult, TestRunner};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use support::promtool;
 
@@ -445,14 +446,14 @@ fn feed(body: &[u8]) -> Reached {
             facts = Some(read);
         }
     }
-    // One listing entry, and a listing as the engine client reads it: an array of values,
-    // each decoded on its own.
+    // One listing entry, and a listing as the engine client reads it: an array of raw
+    // entries, each decoded on its own.
     if let Ok(summary) = serde_json::from_slice::<ListedContainer>(body) {
         entries.extend(read_listed(&summary));
     }
-    if let Ok(values) = serde_json::from_slice::<Vec<Value>>(body) {
+    if let Ok(values) = serde_json::from_slice::<Vec<&RawValue>>(body) {
         for value in values {
-            if let Ok(summary) = serde_json::from_value::<ListedContainer>(value) {
+            if let Ok(summary) = serde_json::from_str::<ListedContainer>(value.get()) {
                 entries.extend(read_listed(&summary));
             }
         }

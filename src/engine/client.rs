@@ -18,7 +18,9 @@ use bollard::Docker;
 use http_body_util::{BodyExt, Limited};
 use hyper::StatusCode;
 use hyper::body::Bytes;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
 use super::answers::{EventAnswer, InfoAnswer, InspectAnswer, ListedContainer, VersionAnswer};
 use super::api_version::{negotiated_minor, pin_api_version};
@@ -184,10 +186,16 @@ impl Engine {
             query.push(("filters", &filters));
         }
         let path = format!("/containers/json?{}", encode_query(&query));
-        let entries: Vec<serde_json::Value> = self.get_json(&path, &action).await?;
-        let mut listing = Listing::default();
+        let body = self.get(&path, &action).await?;
+        // Each entry is its own slice of the answer, decoded alone: one that does not fit
+        // costs only itself, and no tree of the whole listing is built on the way.
+        let entries: Vec<&RawValue> = decoded(&body, &action)?;
+        let mut listing = Listing {
+            containers: Vec::with_capacity(entries.len()),
+            unreadable: 0,
+        };
         for entry in entries {
-            match serde_json::from_value(entry) {
+            match serde_json::from_str(entry.get()) {
                 Ok(container) => listing.containers.push(container),
                 Err(_) => listing.unreadable += 1,
             }
@@ -222,7 +230,7 @@ impl Engine {
 }
 
 /// `body` as a `T`; JSON that does not fit is a malformed answer to `action`.
-fn decoded<T: DeserializeOwned>(body: &[u8], action: &str) -> Result<T, EngineError> {
+fn decoded<'a, T: Deserialize<'a>>(body: &'a [u8], action: &str) -> Result<T, EngineError> {
     serde_json::from_slice(body).map_err(|e| {
         EngineError::new(
             action,
