@@ -4,12 +4,12 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use bollard::models::ContainerStatsResponse;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use docker_stats_exporter::Groups;
 use docker_stats_exporter::InspectFacts;
 use docker_stats_exporter::OsType;
 use docker_stats_exporter::ScrapeErrors;
+use docker_stats_exporter::StatsAnswer;
 use docker_stats_exporter::{ContainerEntry, EngineFacts, Health, Identity, Snapshot};
 use docker_stats_exporter::{Format, encode};
 use docker_stats_exporter::{Reading, read_stats};
@@ -29,7 +29,7 @@ fn read_one_record(c: &mut Criterion) {
         let text = fixture(file);
         group.bench_with_input(BenchmarkId::from_parameter(shape), &text, |b, text| {
             b.iter(|| {
-                let record: ContainerStatsResponse = serde_json::from_str(black_box(text)).unwrap();
+                let record: StatsAnswer = serde_json::from_str(black_box(text)).unwrap();
                 black_box(read_stats(&record, os))
             })
         });
@@ -38,8 +38,7 @@ fn read_one_record(c: &mut Criterion) {
 }
 
 fn snapshot_of(containers: usize) -> Arc<Snapshot> {
-    let record: ContainerStatsResponse =
-        serde_json::from_str(&fixture("linux-cgroup-v2.json")).unwrap();
+    let record: StatsAnswer = serde_json::from_str(&fixture("linux-cgroup-v2.json")).unwrap();
     let Reading::Sample(sample) = read_stats(&record, OsType::Linux) else {
         panic!("the fixture is a running container");
     };

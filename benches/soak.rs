@@ -3,7 +3,9 @@
 //! The scripted engine (in this process, 500 containers, 2 ms per stats answer, on the
 //! wire as dockerd answers) and the exporter binary (this build, release profile) scraped
 //! back to back 10 000 times (`DSE_SOAK_SCRAPES=<n>` for a shorter or longer run),
-//! `CACHE_TTL=0` so that every scrape is a full collection. Every 500 scrapes: the
+//! `CACHE_TTL=0` so that every scrape is a full collection. Each scrape asks
+//! `Accept-Encoding: gzip`, as Prometheus does, so the compressed, streamed body is soaked
+//! too (`DSE_SOAK_GZIP=0` asks for the plain text instead). Every 500 scrapes: the
 //! exporter's resident memory (`VmRSS`), its open file descriptors (`/proc/<pid>/fd`) and
 //! its CPU time per scrape over that stretch (the kernel's per-thread run times,
 //! `/proc/<pid>/task/*/schedstat`, as benches/scale.rs reads them). Prints a markdown
@@ -15,7 +17,10 @@
 //! Linux's /proc and takes ~14 min on 2 cores (~70 ms a scrape). `DSE_EXPORTER_BIN=<path>`
 //! soaks another build (tests/support/measured.rs).
 
+use std::io::Read;
 use std::time::{Duration, Instant};
+
+use flate2::read::GzDecoder;
 
 use support::fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
 use support::http;
@@ -37,11 +42,12 @@ fn main() {
         scrapes >= SAMPLE_EVERY,
         "DSE_SOAK_SCRAPES: at least {SAMPLE_EVERY}"
     );
+    let gzip = std::env::var("DSE_SOAK_GZIP").map_or(true, |v| v != "0");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(soak(scrapes));
+    runtime.block_on(soak(scrapes, gzip));
 }
 
 fn load_average() -> String {
@@ -78,7 +84,31 @@ struct Sample {
     errors: f64,
 }
 
-async fn soak(scrapes: usize) {
+/// One scrape, gzip-compressed when `gzip`; the exposition as text.
+async fn scrape(exporter: &Exporter, gzip: bool, done: usize) -> (String, usize) {
+    let headers: &[(&str, &str)] = if gzip {
+        &[("Accept-Encoding", "gzip")]
+    } else {
+        &[]
+    };
+    let answer = http::request(exporter.addr, "GET", "/metrics", headers)
+        .await
+        .unwrap_or_else(|e| panic!("scrape {done}: {e}"));
+    assert_eq!(answer.status, 200, "scrape {done}: {}", answer.body);
+    let encoding = answer.header("content-encoding");
+    if !gzip {
+        assert_eq!(encoding, None, "scrape {done}");
+        return (answer.body, answer.raw.len());
+    }
+    assert_eq!(encoding, Some("gzip"), "scrape {done}");
+    let mut text = String::new();
+    GzDecoder::new(answer.raw.as_slice())
+        .read_to_string(&mut text)
+        .unwrap_or_else(|e| panic!("scrape {done}: the gzip body does not decode: {e}"));
+    (text, answer.raw.len())
+}
+
+async fn soak(scrapes: usize, gzip: bool) {
     let socket = std::env::temp_dir().join(format!("dse-soak-{}.sock", std::process::id()));
     let record = fixture("linux-cgroup-v1-network.json");
     let fleet = (0..CONTAINERS)
@@ -100,24 +130,26 @@ async fn soak(scrapes: usize) {
         load_average()
     );
     println!(
-        "Back to back, CACHE_TTL=0, 2 ms per stats answer; sampled every {SAMPLE_EVERY} scrapes. CPU is the exporter's run time over the stretch since the previous sample.\n"
+        "Back to back, CACHE_TTL=0, 2 ms per stats answer, {}; sampled every {SAMPLE_EVERY} scrapes. CPU is the exporter's run time over the stretch since the previous sample.\n",
+        if gzip {
+            "Accept-Encoding: gzip"
+        } else {
+            "plain text"
+        }
     );
     println!(
-        "| scrapes | RSS | open fds | exporter CPU / scrape | wall time / scrape | errors (total) |"
+        "| scrapes | RSS | open fds | exporter CPU / scrape | wall time / scrape | errors (total) | body sent | text (bytes) |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
 
     let mut samples: Vec<Sample> = Vec::new();
     let (mut cpu_mark, mut wall_mark) = (cpu_seconds(pid), Instant::now());
     let mut since_mark = 0;
     for done in 1..=scrapes {
-        let answer = http::get(exporter.addr, "/metrics")
-            .await
-            .unwrap_or_else(|e| panic!("scrape {done}: {e}"));
-        assert_eq!(answer.status, 200, "scrape {done}: {}", answer.body);
+        let (body, sent) = scrape(&exporter, gzip, done).await;
         since_mark += 1;
         if done.is_multiple_of(SAMPLE_EVERY) || done == scrapes {
-            let scraped = gauge(&answer.body, "docker_exporter_containers_scraped");
+            let scraped = gauge(&body, "docker_exporter_containers_scraped");
             assert_eq!(
                 scraped, CONTAINERS as f64,
                 "scrape {done}: not every container"
@@ -129,16 +161,18 @@ async fn soak(scrapes: usize) {
                 fds: open_fds(pid),
                 cpu_ms_per_scrape: (cpu - cpu_mark) * 1e3 / since_mark as f64,
                 wall_ms_per_scrape: wall.as_secs_f64() * 1e3 / since_mark as f64,
-                errors: errors(&answer.body),
+                errors: errors(&body),
             };
             println!(
-                "| {} | {:.1} MiB | {} | {:.1} ms | {:.1} ms | {} |",
+                "| {} | {:.1} MiB | {} | {:.1} ms | {:.1} ms | {} | {:.2} MB | {} |",
                 sample.scrapes,
                 sample.rss_kib as f64 / 1024.0,
                 sample.fds,
                 sample.cpu_ms_per_scrape,
                 sample.wall_ms_per_scrape,
-                sample.errors
+                sample.errors,
+                sent as f64 / 1e6,
+                body.len()
             );
             samples.push(sample);
             (cpu_mark, wall_mark, since_mark) = (cpu, Instant::now(), 0);

@@ -64,7 +64,7 @@ pub use collect::{
 };
 pub use engine::{
     EventActor, EventAnswer, InfoAnswer, InspectAnswer, InspectHostConfig, InspectState,
-    ListedContainer, ListedHealth, VersionAnswer, negotiated_minor,
+    ListedContainer, ListedHealth, StatsAnswer, VersionAnswer, negotiated_minor,
 };
 
 // The snapshot and its encoding, with the metric contract as data (the README test).

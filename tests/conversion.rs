@@ -13,9 +13,9 @@
 
 use std::collections::HashSet;
 
-use bollard::models::ContainerStatsResponse;
 use docker_stats_exporter::OsType;
 use docker_stats_exporter::Selection;
+use docker_stats_exporter::StatsAnswer;
 use docker_stats_exporter::entry_from_summary;
 use docker_stats_exporter::{Changes, ENGINE_EVENT_BUFFER, changed_containers};
 use docker_stats_exporter::{ContainerEntry, Health};
@@ -60,7 +60,7 @@ fn number(json: &Value, pointer: &str) -> u64 {
 }
 
 fn sample(name: &str, os: OsType) -> ContainerSample {
-    match read_stats(&fixture::<ContainerStatsResponse>(name), os) {
+    match read_stats(&fixture::<StatsAnswer>(name), os) {
         Reading::Sample(sample) => sample,
         Reading::NotRunning => panic!("{name} was read as a stopped container"),
     }
@@ -560,7 +560,7 @@ fn missing_and_null_fields_give_no_series() {
 
 #[test]
 fn an_empty_record_gives_no_series() {
-    let empty: ContainerStatsResponse = serde_json::from_str("{}").unwrap();
+    let empty: StatsAnswer = serde_json::from_str("{}").unwrap();
     for os in [OsType::Linux, OsType::Windows] {
         assert_eq!(
             read_stats(&empty, os),
@@ -583,6 +583,155 @@ fn a_zeroed_record_means_the_container_stopped() {
             "{os:?}"
         );
     }
+}
+
+// The stats answer's own decoding rules (src/engine/stats_answer.rs), on answers written
+// here: each would be an unreadable answer, or read wrongly, if its rule broke.
+
+/// An answer decoded from its bytes as the engine client decodes it, then read.
+fn sample_of(json: &str, os: OsType) -> ContainerSample {
+    let record: StatsAnswer =
+        serde_json::from_slice(json.as_bytes()).unwrap_or_else(|e| panic!("{e}: {json}"));
+    match read_stats(&record, os) {
+        Reading::Sample(sample) => sample,
+        Reading::NotRunning => panic!("read as a stopped container: {json}"),
+    }
+}
+
+#[test]
+fn a_null_inside_the_maps_costs_only_its_own_series() {
+    // A null counter in `memory_stats.stats`, a null interface and a null counter in
+    // `networks`: Go's maps never hold one, another engine or a proxy might.
+    let json = r#"{
+        "read": "2026-11-25T10:20:33Z",
+        "memory_stats": {
+            "usage": 1000,
+            "stats": {"total_rss": null, "total_cache": 300, "total_inactive_file": 100}
+        },
+        "networks": {"eth0": null, "eth1": {"rx_bytes": 5, "tx_bytes": null, "tx_packets": 2}}
+    }"#;
+    let expected = ContainerSample {
+        memory_bytes: Some(1000),
+        // cgroup v1 (total_* keys): usage − total_inactive_file.
+        memory_working_set_bytes: Some(900),
+        memory_cache_bytes: Some(300),
+        memory_failcnt: Some(0),
+        network_receive_bytes: Some(5),
+        network_transmit_packets: Some(2),
+        ..ContainerSample::default()
+    };
+    assert_eq!(sample_of(json, OsType::Linux), expected);
+}
+
+#[test]
+fn null_maps_give_no_series_of_their_own() {
+    let json = r#"{
+        "read": "2026-11-25T10:20:33Z",
+        "memory_stats": {"usage": 1000, "stats": null},
+        "networks": null,
+        "blkio_stats": null,
+        "pids_stats": {"current": 3}
+    }"#;
+    // Without the stats map there is no breakdown, not even a working set (as Podman).
+    let expected = ContainerSample {
+        memory_bytes: Some(1000),
+        threads: Some(3),
+        ..ContainerSample::default()
+    };
+    assert_eq!(sample_of(json, OsType::Linux), expected);
+}
+
+#[test]
+fn fields_the_exporter_does_not_read_cannot_sink_the_answer() {
+    // Any value where nothing is read: sections and keys a newer engine may add, unread
+    // counters of another type, a device number that is not one.
+    let json = r#"{
+        "read": "2026-11-25T10:20:33Z",
+        "name": 7,
+        "precpu_stats": "not an object",
+        "num_procs": -1,
+        "a_new_section": {"anything": [null, true, 1.5]},
+        "cpu_stats": {"cpu_usage": {"total_usage": 2000000000, "percpu_usage": "x"}, "online_cpus": "two"},
+        "pids_stats": {"current": 3, "future": [1, 2]},
+        "memory_stats": {
+            "usage": 1000,
+            "limit": "unlimited",
+            "stats": {"total_pgfault": "many", "total_rss": 200, "rss": {"x": 1}, "anon": 5}
+        },
+        "networks": {"eth0": {"rx_bytes": 7, "endpoint_id": 12, "rx_future": "x"}},
+        "blkio_stats": {
+            "io_service_bytes_recursive": [{"major": "eight", "minor": null, "op": "Read", "value": 4}],
+            "io_queue_recursive": "x"
+        }
+    }"#;
+    let expected = ContainerSample {
+        cpu_seconds: Some(2.0),
+        threads: Some(3),
+        memory_bytes: Some(1000),
+        // total_* keys, read or not, make the layout cgroup v1's: `anon` is not read.
+        memory_rss_bytes: Some(200),
+        memory_working_set_bytes: Some(1000),
+        memory_failcnt: Some(0),
+        network_receive_bytes: Some(7),
+        network_receive_packets: None,
+        fs_read_bytes: Some(4),
+        fs_write_bytes: Some(0),
+        ..ContainerSample::default()
+    };
+    assert_eq!(sample_of(json, OsType::Linux), expected);
+}
+
+#[test]
+fn an_unread_total_key_alone_makes_the_layout_cgroup_v1() {
+    let json =
+        r#"{"memory_stats": {"usage": 10, "stats": {"total_pgfault": 1, "anon": 5, "file": 2}}}"#;
+    let s = sample_of(json, OsType::Linux);
+    assert_eq!((s.memory_rss_bytes, s.memory_cache_bytes), (None, None));
+    assert_eq!(s.memory_failcnt, Some(0));
+    let v2 = sample_of(&json.replace("total_pgfault", "pgfault"), OsType::Linux);
+    assert_eq!(
+        (v2.memory_rss_bytes, v2.memory_cache_bytes),
+        (Some(5), Some(2))
+    );
+    assert_eq!(v2.memory_failcnt, None);
+}
+
+#[test]
+fn blkio_ops_are_read_in_any_case() {
+    let json = r#"{"blkio_stats": {"io_service_bytes_recursive": [
+        {"op": "Read", "value": 1}, {"op": "read", "value": 2}, {"op": "READ", "value": 4},
+        {"op": "Write", "value": 8}, {"op": "wRiTe", "value": 16}, {"op": "Total", "value": 31},
+        {"op": null, "value": 64}, {"value": 128}
+    ]}}"#;
+    let s = sample_of(json, OsType::Linux);
+    assert_eq!((s.fs_read_bytes, s.fs_write_bytes), (Some(7), Some(24)));
+}
+
+#[test]
+fn a_windows_answer_as_the_current_api_reference_writes_it() {
+    // windows.json with what the reference adds since: `os_type`, the endpoint's
+    // `endpoint_id` and `instance_id`, and Linux-only keys a Windows engine leaves null.
+    let mut json = raw("windows.json");
+    json["os_type"] = "windows".into();
+    for (guid, endpoint) in json["networks"].as_object_mut().unwrap() {
+        endpoint["endpoint_id"] = guid.clone().into();
+        endpoint["instance_id"] = "".into();
+    }
+    json["memory_stats"]["usage"] = Value::Null;
+    json["memory_stats"]["stats"] = Value::Null;
+    json["pids_stats"] = Value::Null;
+    let text = serde_json::to_string(&json).unwrap();
+    assert_eq!(sample_of(&text, OsType::Linux), windows_expected());
+}
+
+#[test]
+fn a_zeroed_time_even_escaped_means_the_container_stopped() {
+    let record: StatsAnswer =
+        serde_json::from_str(r#"{"read": "0001-01-01T00:00:00\u005A", "cpu_stats": {}}"#).unwrap();
+    assert_eq!(read_stats(&record, OsType::Linux), Reading::NotRunning);
+    let record: StatsAnswer =
+        serde_json::from_str(r#"{"read": "0001-01-01T00:00:01Z", "cpu_stats": {}}"#).unwrap();
+    assert_ne!(read_stats(&record, OsType::Linux), Reading::NotRunning);
 }
 
 // Rules across fixtures, with the expected values read from the JSON.

@@ -26,11 +26,11 @@ use std::fmt::Debug;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use bollard::models::ContainerStatsResponse;
 use docker_stats_exporter::Groups;
 use docker_stats_exporter::OsType;
 use docker_stats_exporter::ScrapeErrors;
 use docker_stats_exporter::Selection;
+use docker_stats_exporter::StatsAnswer;
 use docker_stats_exporter::negotiated_minor;
 use docker_stats_exporter::{Changes, changed_containers};
 use docker_stats_exporter::{ContainerEntry, EngineFacts, Health, Snapshot};
@@ -44,6 +44,7 @@ use docker_stats_exporter::{entry_from_summary, is_excluded};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseResult, TestRunner};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use support::promtool;
 
@@ -420,8 +421,8 @@ fn feed(body: &[u8]) -> Reached {
     let mut facts = None;
     let mut entries = Vec::new();
 
-    // Stats (bollard's model; decoded by bollard with serde_json).
-    if let Ok(record) = serde_json::from_slice::<ContainerStatsResponse>(body) {
+    // Stats (the engine client decodes them with serde_json into the same model).
+    if let Ok(record) = serde_json::from_slice::<StatsAnswer>(body) {
         // Linux last: its sample, the fuller one, is the one encoded below.
         for os in [OsType::Windows, OsType::Linux] {
             if let Reading::Sample(one) = read_stats(&record, os) {
@@ -446,14 +447,14 @@ fn feed(body: &[u8]) -> Reached {
             facts = Some(read);
         }
     }
-    // One listing entry, and a listing as the engine client reads it: an array of values,
-    // each decoded on its own.
+    // One listing entry, and a listing as the engine client reads it: an array of raw
+    // entries, each decoded on its own.
     if let Ok(summary) = serde_json::from_slice::<ListedContainer>(body) {
         entries.extend(read_listed(&summary));
     }
-    if let Ok(values) = serde_json::from_slice::<Vec<Value>>(body) {
+    if let Ok(values) = serde_json::from_slice::<Vec<&RawValue>>(body) {
         for value in values {
-            if let Ok(summary) = serde_json::from_value::<ListedContainer>(value) {
+            if let Ok(summary) = serde_json::from_str::<ListedContainer>(value.get()) {
                 entries.extend(read_listed(&summary));
             }
         }
@@ -1630,7 +1631,7 @@ fn a_stats_value_exists_exactly_when_its_source_does() {
     let cases = 512;
     check(cases, stats_in(), |input| {
         let json = input.json();
-        let record: ContainerStatsResponse = serde_json::from_value(json.clone())
+        let record: StatsAnswer = serde_json::from_value(json.clone())
             .map_err(|e| TestCaseError::fail(format!("a well-typed record did not decode: {e}")))?;
         let actual = read_stats(&record, input.engine_os);
         let expected = input.expected();

@@ -8,17 +8,10 @@
 //! has neither shape and gives none of the memory breakdown. A missing or null field gives
 //! `None`, which means "no series", never a made-up zero.
 
-use std::collections::HashMap;
-
-use bollard::models::{
-    ContainerBlkioStatEntry, ContainerMemoryStats, ContainerNetworkStats, ContainerStatsResponse,
+use crate::engine::{
+    BlkioEntry, BlkioOp, InterfaceStats, MemoryStatKeys, MemoryStats, OsType, StatsAnswer,
 };
-
-use crate::engine::OsType;
 use crate::snapshot::ContainerSample;
-
-/// The `read` time of a record the engine zeroed because the container is not running.
-const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 /// Linux reports CPU time in nanoseconds.
 const LINUX_CPU_UNITS_PER_SECOND: f64 = 1e9;
@@ -48,15 +41,11 @@ enum MemoryLayout {
 
 /// Converts one record. `engine_os` is the engine's OS type; the record's own `os_type`,
 /// where present, wins.
-pub fn read_stats(record: &ContainerStatsResponse, engine_os: OsType) -> Reading {
-    if record.read.as_deref() == Some(ZERO_TIME) {
+pub fn read_stats(record: &StatsAnswer, engine_os: OsType) -> Reading {
+    if record.zeroed {
         return Reading::NotRunning;
     }
-    let os = record
-        .os_type
-        .as_deref()
-        .map(OsType::from_engine_name)
-        .unwrap_or(engine_os);
+    let os = record.os_type.unwrap_or(engine_os);
     let mut sample = ContainerSample::default();
     read_network(record, os, &mut sample);
     let cpu_usage = record
@@ -78,7 +67,7 @@ pub fn read_stats(record: &ContainerStatsResponse, engine_os: OsType) -> Reading
     Reading::Sample(sample)
 }
 
-fn read_linux(record: &ContainerStatsResponse, sample: &mut ContainerSample) {
+fn read_linux(record: &StatsAnswer, sample: &mut ContainerSample) {
     let throttling = record
         .cpu_stats
         .as_ref()
@@ -95,11 +84,11 @@ fn read_linux(record: &ContainerStatsResponse, sample: &mut ContainerSample) {
 
     let blkio = record.blkio_stats.as_ref();
     let service_bytes = blkio.and_then(|b| b.io_service_bytes_recursive.as_deref());
-    sample.fs_read_bytes = service_bytes.map(|entries| blkio_sum(entries, "read"));
-    sample.fs_write_bytes = service_bytes.map(|entries| blkio_sum(entries, "write"));
+    sample.fs_read_bytes = service_bytes.map(|entries| blkio_sum(entries, BlkioOp::Read));
+    sample.fs_write_bytes = service_bytes.map(|entries| blkio_sum(entries, BlkioOp::Write));
     let serviced = blkio.and_then(|b| b.io_serviced_recursive.as_deref());
-    sample.fs_reads = serviced.map(|entries| blkio_sum(entries, "read"));
-    sample.fs_writes = serviced.map(|entries| blkio_sum(entries, "write"));
+    sample.fs_reads = serviced.map(|entries| blkio_sum(entries, BlkioOp::Read));
+    sample.fs_writes = serviced.map(|entries| blkio_sum(entries, BlkioOp::Write));
 
     let pids = record.pids_stats.as_ref();
     sample.threads = pids.and_then(|p| p.current);
@@ -109,28 +98,27 @@ fn read_linux(record: &ContainerStatsResponse, sample: &mut ContainerSample) {
         .map(|limit| if limit == u64::MAX { 0 } else { limit });
 }
 
-fn read_linux_memory(memory: &ContainerMemoryStats, sample: &mut ContainerSample) {
+fn read_linux_memory(memory: &MemoryStats, sample: &mut ContainerSample) {
     sample.memory_bytes = memory.usage;
     let Some(stats) = memory.stats.as_ref() else {
         return;
     };
-    let key = |name: &str| stats.get(name).copied();
     let inactive_file = match memory_layout(stats) {
         MemoryLayout::CgroupV1 => {
-            sample.memory_rss_bytes = key("total_rss");
-            sample.memory_cache_bytes = key("total_cache");
-            sample.memory_swap_bytes = key("total_swap");
-            sample.memory_mapped_file_bytes = key("total_mapped_file");
+            sample.memory_rss_bytes = stats.total_rss;
+            sample.memory_cache_bytes = stats.total_cache;
+            sample.memory_swap_bytes = stats.total_swap;
+            sample.memory_mapped_file_bytes = stats.total_mapped_file;
             sample.memory_max_usage_bytes = memory.max_usage;
             // The engine omits a zero failcnt (`omitempty`): on cgroup v1 absent means 0.
             sample.memory_failcnt = Some(memory.failcnt.unwrap_or(0));
-            key("total_inactive_file")
+            stats.total_inactive_file
         }
         MemoryLayout::CgroupV2 => {
-            sample.memory_rss_bytes = key("anon");
-            sample.memory_cache_bytes = key("file");
-            sample.memory_mapped_file_bytes = key("file_mapped");
-            key("inactive_file")
+            sample.memory_rss_bytes = stats.anon;
+            sample.memory_cache_bytes = stats.file;
+            sample.memory_mapped_file_bytes = stats.file_mapped;
+            stats.inactive_file
         }
     };
     sample.memory_working_set_bytes = memory
@@ -138,15 +126,15 @@ fn read_linux_memory(memory: &ContainerMemoryStats, sample: &mut ContainerSample
         .map(|usage| usage.saturating_sub(inactive_file.unwrap_or(0)));
 }
 
-fn memory_layout(stats: &HashMap<String, u64>) -> MemoryLayout {
-    if stats.keys().any(|k| k.starts_with("total_")) {
+fn memory_layout(stats: &MemoryStatKeys) -> MemoryLayout {
+    if stats.hierarchical {
         MemoryLayout::CgroupV1
     } else {
         MemoryLayout::CgroupV2
     }
 }
 
-fn read_windows(record: &ContainerStatsResponse, sample: &mut ContainerSample) {
+fn read_windows(record: &StatsAnswer, sample: &mut ContainerSample) {
     let memory = record.memory_stats.as_ref();
     sample.memory_bytes = memory.and_then(|m| m.privateworkingset);
     sample.memory_working_set_bytes = sample.memory_bytes;
@@ -162,13 +150,13 @@ fn read_windows(record: &ContainerStatsResponse, sample: &mut ContainerSample) {
 /// Network counters summed over interfaces (Windows: endpoint GUIDs). `None` when no
 /// interface reports a field, e.g. a container with `--network none`. Windows endpoints
 /// report no error counts, so none are read there.
-fn read_network(record: &ContainerStatsResponse, os: OsType, sample: &mut ContainerSample) {
+fn read_network(record: &StatsAnswer, os: OsType, sample: &mut ContainerSample) {
     let Some(networks) = record.networks.as_ref() else {
         return;
     };
-    let sum = |field: fn(&ContainerNetworkStats) -> Option<u64>| {
+    let sum = |field: fn(&InterfaceStats) -> Option<u64>| {
         networks
-            .values()
+            .iter()
             .filter_map(field)
             .fold(None, |total: Option<u64>, v| {
                 Some(total.unwrap_or(0).saturating_add(v))
@@ -186,12 +174,12 @@ fn read_network(record: &ContainerStatsResponse, os: OsType, sample: &mut Contai
     }
 }
 
-/// Σ of blkio entries whose op is `op` in any case (cgroup v1 writes `Read`, v2 `read`).
+/// Σ of blkio entries whose op is `op` (in any case: cgroup v1 writes `Read`, v2 `read`).
 /// An empty list is a real zero: the container has not touched a block device yet.
-fn blkio_sum(entries: &[ContainerBlkioStatEntry], op: &str) -> u64 {
+fn blkio_sum(entries: &[BlkioEntry], op: BlkioOp) -> u64 {
     entries
         .iter()
-        .filter(|e| e.op.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(op)))
+        .filter(|e| e.op == Some(op))
         .filter_map(|e| e.value)
         .fold(0u64, u64::saturating_add)
 }

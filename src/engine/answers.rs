@@ -5,7 +5,8 @@
 //! modelled: nothing else of an inspect answer (environment variables, mounts) is ever
 //! decoded.
 //!
-//! Stats records are read with bollard's model (`collect/stats.rs`): it has no enumerations.
+//! Stats answers have a leaner model of their own (`stats_answer.rs`): they are read for
+//! every running container on every scrape.
 
 use std::collections::HashMap;
 

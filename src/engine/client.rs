@@ -3,11 +3,11 @@
 //! `/_ping`, `/version`, `/info`, `/events` (a bounded window), the container list,
 //! container inspect and one-shot stats.
 //!
-//! Stats and pings go through bollard. The listing, inspect, events, `/version` and
-//! `/info` answers are read here, over the same connections, into the lenient models of
-//! `answers.rs`: bollard decodes the engine's enumerations strictly, so one container in a
-//! state it does not know (Podman's `stopped`, a future engine's new state) would lose the
-//! whole listing.
+//! Pings go through bollard. Every other answer is read here, over the same connections:
+//! the listing, inspect, events, `/version` and `/info` into the lenient models of
+//! `answers.rs` (bollard decodes the engine's enumerations strictly, so one container in a
+//! state it does not know, Podman's `stopped` or a future engine's new state, would lose
+//! the whole listing), and stats into the lean model of `stats_answer.rs`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -15,16 +15,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use bollard::Docker;
-use bollard::models::ContainerStatsResponse;
 use http_body_util::{BodyExt, Limited};
 use hyper::StatusCode;
 use hyper::body::Bytes;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
 use super::answers::{EventAnswer, InfoAnswer, InspectAnswer, ListedContainer, VersionAnswer};
 use super::api_version::{negotiated_minor, pin_api_version};
 use super::endpoint::Endpoint;
 use super::error::{EngineError, Failure};
+use super::stats_answer::StatsAnswer;
 use super::transport::Transport;
 
 /// bollard's own request timeout, a backstop only: every request the exporter makes is
@@ -134,12 +136,7 @@ impl Engine {
         action: &str,
     ) -> Result<T, EngineError> {
         let body = self.get(path_and_query, action).await?;
-        serde_json::from_slice(&body).map_err(|e| {
-            EngineError::new(
-                action,
-                Failure::Malformed(format!("unreadable answer: {e}")),
-            )
-        })
+        decoded(&body, action)
     }
 
     /// `GET /_ping`: is the engine answering?
@@ -204,10 +201,16 @@ impl Engine {
             query.push(("filters", &filters));
         }
         let path = format!("/containers/json?{}", encode_query(&query));
-        let entries: Vec<serde_json::Value> = self.get_json(&path, &action).await?;
-        let mut listing = Listing::default();
+        let body = self.get(&path, &action).await?;
+        // Each entry is its own slice of the answer, decoded alone: one that does not fit
+        // costs only itself, and no tree of the whole listing is built on the way.
+        let entries: Vec<&RawValue> = decoded(&body, &action)?;
+        let mut listing = Listing {
+            containers: Vec::with_capacity(entries.len()),
+            unreadable: 0,
+        };
         for entry in entries {
-            match serde_json::from_value(entry) {
+            match serde_json::from_str(entry.get()) {
                 Ok(container) => listing.containers.push(container),
                 Err(_) => listing.unreadable += 1,
             }
@@ -220,7 +223,7 @@ impl Engine {
     // Read whole and decoded once, as every other answer: bollard's stats stream parses a
     // URL and frames JSON lines per request, a third of a scrape's instructions at 150
     // containers (docs/PERFORMANCE.md) for an answer that is one document.
-    pub async fn stats(&self, id: &str) -> Result<Option<ContainerStatsResponse>, EngineError> {
+    pub async fn stats(&self, id: &str) -> Result<Option<StatsAnswer>, EngineError> {
         let action = format!("reading stats of container {id}");
         let path = format!(
             "/containers/{}/stats?stream=false&one-shot=true",
@@ -230,12 +233,7 @@ impl Engine {
         if body.trim_ascii().is_empty() {
             return Ok(None);
         }
-        serde_json::from_slice(&body).map(Some).map_err(|e| {
-            EngineError::new(
-                action,
-                Failure::Malformed(format!("unreadable answer: {e}")),
-            )
-        })
+        decoded(&body, &action).map(Some)
     }
 
     /// `GET /containers/{id}/json`: the container's limits and state.
@@ -244,6 +242,16 @@ impl Engine {
         let path = format!("/containers/{}/json", path_segment(id));
         self.get_json(&path, &action).await
     }
+}
+
+/// `body` as a `T`; JSON that does not fit is a malformed answer to `action`.
+fn decoded<'a, T: Deserialize<'a>>(body: &'a [u8], action: &str) -> Result<T, EngineError> {
+    serde_json::from_slice(body).map_err(|e| {
+        EngineError::new(
+            action,
+            Failure::Malformed(format!("unreadable answer: {e}")),
+        )
+    })
 }
 
 /// bollard over `transport`, each request pinned to the negotiated API version.

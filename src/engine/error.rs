@@ -18,7 +18,7 @@ pub struct EngineError {
 /// How a request failed.
 #[derive(Debug)]
 pub(super) enum Failure {
-    /// Through bollard (stats, ping).
+    /// Through bollard (ping).
     Bollard(bollard::errors::Error),
     /// The connection could not be made or broke.
     Transport(hyper_util::client::legacy::Error),

@@ -2,6 +2,7 @@
 //!
 //! - `client.rs`: [`Engine`], the read-only requests the exporter makes;
 //! - `answers.rs`: the lenient wire models of the answers read here, and [`OsType`];
+//! - `stats_answer.rs`: the lean wire model of a stats answer, [`StatsAnswer`];
 //! - `error.rs`: [`EngineError`], with hints for TLS failures;
 //! - `endpoint.rs`: which engine, decided as the docker CLI decides; `platform.rs` its
 //!   per-OS defaults; `context.rs` the docker CLI's contexts; `tls.rs` TLS to the engine;
@@ -17,6 +18,7 @@ mod context;
 mod endpoint;
 mod error;
 mod platform;
+mod stats_answer;
 mod tls;
 mod transport;
 
@@ -30,3 +32,8 @@ pub(crate) use client::{Listing, Sizes};
 pub use endpoint::Endpoint;
 pub(crate) use endpoint::EndpointSettings;
 pub use error::EngineError;
+pub use stats_answer::StatsAnswer;
+pub(crate) use stats_answer::{
+    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, InterfaceStats, MemoryStatKeys,
+    MemoryStats, PidsStats, Throttling,
+};

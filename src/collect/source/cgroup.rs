@@ -13,11 +13,10 @@
 
 use std::path::PathBuf;
 
-use bollard::models::ContainerStatsResponse;
-
 use super::files::{read, under};
 use super::membership::Membership;
 use super::{cgroup_v1, cgroup_v2, net_dev};
+use crate::engine::StatsAnswer;
 
 /// The host's cgroup tree and procfs, as mounted where the exporter runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +83,7 @@ impl Cgroupfs {
     }
 
     /// `target`'s stats record, as the engine's one-shot stats would give it.
-    pub(crate) fn read(&self, target: &Target) -> Result<ContainerStatsResponse, String> {
+    pub(crate) fn read(&self, target: &Target) -> Result<StatsAnswer, String> {
         let membership = self.membership(target)?;
         let mut record = match self.version() {
             CgroupVersion::V1 => cgroup_v1::record(&self.cgroup_root, &membership)?,

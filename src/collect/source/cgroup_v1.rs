@@ -19,9 +19,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use bollard::models::{
-    ContainerBlkioStatEntry, ContainerBlkioStats, ContainerCpuStats, ContainerCpuUsage,
-    ContainerMemoryStats, ContainerPidsStats, ContainerStatsResponse, ContainerThrottlingData,
+use crate::engine::{
+    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, MemoryStatKeys, MemoryStats, PidsStats,
+    StatsAnswer, Throttling,
 };
 
 use super::files::{key_value, key_values, omit_zero, read, read_number, under};
@@ -80,10 +80,7 @@ const CFQ_FILES: [&str; 8] = [
 ];
 
 /// The record of the container whose process sits at `membership`, below `root`.
-pub(super) fn record(
-    root: &Path,
-    membership: &Membership,
-) -> Result<ContainerStatsResponse, String> {
+pub(super) fn record(root: &Path, membership: &Membership) -> Result<StatsAnswer, String> {
     let required = |controller: &str| {
         directory(root, membership, controller)
             .ok_or_else(|| format!("the process is in no {controller} hierarchy"))
@@ -91,7 +88,7 @@ pub(super) fn record(
     let cpuacct = required("cpuacct")?;
     let cpu = required("cpu")?;
     let memory = required("memory")?;
-    Ok(ContainerStatsResponse {
+    Ok(StatsAnswer {
         cpu_stats: Some(cpu_stats(&cpuacct, &cpu)?),
         memory_stats: Some(memory_stats(&memory)?),
         blkio_stats: directory(root, membership, "blkio")
@@ -100,7 +97,7 @@ pub(super) fn record(
         pids_stats: directory(root, membership, "pids")
             .map(|dir| pids_stats(&dir))
             .transpose()?,
-        ..ContainerStatsResponse::default()
+        ..StatsAnswer::default()
     })
 }
 
@@ -115,68 +112,64 @@ fn directory(root: &Path, membership: &Membership, controller: &str) -> Option<P
     Some(under(&root.join(controller), path))
 }
 
-fn cpu_stats(cpuacct: &Path, cpu: &Path) -> Result<ContainerCpuStats, String> {
+fn cpu_stats(cpuacct: &Path, cpu: &Path) -> Result<CpuStats, String> {
     let total = read_number(&cpuacct.join("cpuacct.usage"), u64::MAX)?;
     let ticks = read(&cpuacct.join("cpuacct.stat"))?;
     let nanoseconds = |key: &str| key_value(&ticks, key).saturating_mul(1_000_000_000) / USER_HZ;
     let throttling = read(&cpu.join("cpu.stat"))?;
-    Ok(ContainerCpuStats {
-        cpu_usage: Some(ContainerCpuUsage {
+    Ok(CpuStats {
+        cpu_usage: Some(CpuUsage {
             total_usage: Some(total),
             usage_in_usermode: Some(nanoseconds("user")),
             usage_in_kernelmode: Some(nanoseconds("system")),
-            percpu_usage: None,
         }),
-        throttling_data: Some(ContainerThrottlingData {
+        throttling_data: Some(Throttling {
             periods: Some(key_value(&throttling, "nr_periods")),
             throttled_periods: Some(key_value(&throttling, "nr_throttled")),
             throttled_time: Some(key_value(&throttling, "throttled_time")),
         }),
-        ..ContainerCpuStats::default()
     })
 }
 
-fn memory_stats(memory: &Path) -> Result<ContainerMemoryStats, String> {
+fn memory_stats(memory: &Path) -> Result<MemoryStats, String> {
     let stat = read(&memory.join("memory.stat"))?;
     let raw: HashMap<&str, u64> = key_values(&stat).collect();
-    let stats = MEMORY_STAT_KEYS
-        .iter()
-        .map(|key| (key.to_string(), raw.get(key).copied().unwrap_or(0)))
-        .collect();
+    let mut stats = MemoryStatKeys::default();
+    for key in MEMORY_STAT_KEYS {
+        stats.insert(key, Some(raw.get(key).copied().unwrap_or(0)));
+    }
     let number = |file: &str| read_number(&memory.join(file), u64::MAX);
-    Ok(ContainerMemoryStats {
+    Ok(MemoryStats {
         usage: omit_zero(number("memory.usage_in_bytes")?),
         max_usage: omit_zero(number("memory.max_usage_in_bytes")?),
         failcnt: omit_zero(number("memory.failcnt")?),
         stats: Some(stats),
-        ..ContainerMemoryStats::default()
+        ..MemoryStats::default()
     })
 }
 
-fn blkio_stats(blkio: &Path) -> Result<ContainerBlkioStats, String> {
+fn blkio_stats(blkio: &Path) -> Result<BlkioStats, String> {
     if blkio.join("blkio.io_serviced_recursive").exists() {
         let mut lists = HashMap::new();
         for name in CFQ_FILES {
             lists.insert(name, entries(&blkio.join(format!("blkio.{name}")))?);
         }
         if lists.values().any(|list| !list.is_empty()) {
-            return Ok(ContainerBlkioStats {
+            return Ok(BlkioStats {
                 io_service_bytes_recursive: lists.remove("io_service_bytes_recursive"),
                 io_serviced_recursive: lists.remove("io_serviced_recursive"),
-                ..ContainerBlkioStats::default()
             });
         }
     }
     // No CFQ stats for this group's devices: the throttle files, which count every device.
-    Ok(ContainerBlkioStats {
+    Ok(BlkioStats {
         io_service_bytes_recursive: Some(entries(&blkio.join("blkio.throttle.io_service_bytes"))?),
         io_serviced_recursive: Some(entries(&blkio.join("blkio.throttle.io_serviced"))?),
-        ..ContainerBlkioStats::default()
     })
 }
 
 /// `major:minor Op value` lines (or `major:minor value`); `Total N` lines are skipped.
-fn entries(path: &Path) -> Result<Vec<ContainerBlkioStatEntry>, String> {
+fn entries(path: &Path) -> Result<Vec<BlkioEntry>, String> {
     let text = read(path)?;
     let mut entries = Vec::new();
     for line in text.lines() {
@@ -186,26 +179,27 @@ fn entries(path: &Path) -> Result<Vec<ContainerBlkioStatEntry>, String> {
             .collect();
         let (device, op, value) = match fields.as_slice() {
             [] | ["Total", _] => continue,
-            [major, minor, value] => ((major, minor), None, value),
-            [major, minor, op, value] => ((major, minor), Some(op.to_string()), value),
+            [major, minor, value] => ((major, minor), "", value),
+            [major, minor, op, value] => ((major, minor), *op, value),
             _ => return Err(format!("{}: unreadable line {line:?}", path.display())),
         };
         let number = |text: &str| {
             text.parse::<u64>()
                 .map_err(|_| format!("{}: unreadable line {line:?}", path.display()))
         };
-        entries.push(ContainerBlkioStatEntry {
-            major: Some(number(device.0)?),
-            minor: Some(number(device.1)?),
-            op: Some(op.unwrap_or_default()),
+        // The device is not kept (nothing reads it), but a line without one is unreadable.
+        number(device.0)?;
+        number(device.1)?;
+        entries.push(BlkioEntry {
+            op: Some(BlkioOp::from_name(op)),
             value: Some(number(value)?),
         });
     }
     Ok(entries)
 }
 
-fn pids_stats(pids: &Path) -> Result<ContainerPidsStats, String> {
-    Ok(ContainerPidsStats {
+fn pids_stats(pids: &Path) -> Result<PidsStats, String> {
+    Ok(PidsStats {
         current: omit_zero(read_number(&pids.join("pids.current"), 0)?),
         limit: omit_zero(read_number(&pids.join("pids.max"), 0)?),
     })
@@ -228,7 +222,8 @@ mod tests {
         .unwrap();
         let read = entries(&file).unwrap();
         assert_eq!(read.len(), 6);
-        assert_eq!(read[0].op.as_deref(), Some("Read"));
+        assert_eq!(read[0].op, Some(BlkioOp::Read));
+        assert_eq!(read[2].op, Some(BlkioOp::Other));
         assert_eq!(read[1].value, Some(8192));
         std::fs::write(&file, "Total 0\n").unwrap();
         assert!(entries(&file).unwrap().is_empty());

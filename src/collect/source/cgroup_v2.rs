@@ -16,9 +16,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use bollard::models::{
-    ContainerBlkioStatEntry, ContainerBlkioStats, ContainerCpuStats, ContainerCpuUsage,
-    ContainerMemoryStats, ContainerPidsStats, ContainerStatsResponse, ContainerThrottlingData,
+use crate::engine::{
+    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, MemoryStatKeys, MemoryStats, PidsStats,
+    StatsAnswer, Throttling,
 };
 
 use super::files::{key_value, key_values, omit_zero, read, read_number};
@@ -59,16 +59,16 @@ const MEMORY_STAT_KEYS: [&str; 31] = [
 ];
 
 /// The record of the container whose group is `group`.
-pub(super) fn record(group: &Path) -> Result<ContainerStatsResponse, String> {
+pub(super) fn record(group: &Path) -> Result<StatsAnswer, String> {
     if !group.is_dir() {
         return Err(format!("{} is not a directory", group.display()));
     }
-    Ok(ContainerStatsResponse {
+    Ok(StatsAnswer {
         cpu_stats: Some(cpu_stats(group)?),
         memory_stats: optional(group, "memory.current", memory_stats)?,
         blkio_stats: optional(group, "io.stat", blkio_stats)?,
         pids_stats: optional(group, "pids.current", pids_stats)?,
-        ..ContainerStatsResponse::default()
+        ..StatsAnswer::default()
     })
 }
 
@@ -85,46 +85,44 @@ fn optional<T>(
     }
 }
 
-fn cpu_stats(group: &Path) -> Result<ContainerCpuStats, String> {
+fn cpu_stats(group: &Path) -> Result<CpuStats, String> {
     let stat = read(&group.join("cpu.stat"))?;
     let micros = |key: &str| key_value(&stat, key).saturating_mul(1000);
-    Ok(ContainerCpuStats {
-        cpu_usage: Some(ContainerCpuUsage {
+    Ok(CpuStats {
+        cpu_usage: Some(CpuUsage {
             total_usage: Some(micros("usage_usec")),
             usage_in_usermode: Some(micros("user_usec")),
             usage_in_kernelmode: Some(micros("system_usec")),
-            percpu_usage: None,
         }),
-        throttling_data: Some(ContainerThrottlingData {
+        throttling_data: Some(Throttling {
             periods: Some(key_value(&stat, "nr_periods")),
             throttled_periods: Some(key_value(&stat, "nr_throttled")),
             throttled_time: Some(micros("throttled_usec")),
         }),
-        ..ContainerCpuStats::default()
     })
 }
 
-fn memory_stats(group: &Path) -> Result<ContainerMemoryStats, String> {
+fn memory_stats(group: &Path) -> Result<MemoryStats, String> {
     let stat = read(&group.join("memory.stat"))?;
     let raw: HashMap<&str, u64> = key_values(&stat).collect();
-    let stats = MEMORY_STAT_KEYS
-        .iter()
-        .map(|key| (key.to_string(), raw.get(key).copied().unwrap_or(0)))
-        .collect();
+    let mut stats = MemoryStatKeys::default();
+    for key in MEMORY_STAT_KEYS {
+        stats.insert(key, Some(raw.get(key).copied().unwrap_or(0)));
+    }
     let events = match group.join("memory.events") {
         path if path.exists() => read(&path)?,
         _ => String::new(),
     };
-    Ok(ContainerMemoryStats {
+    Ok(MemoryStats {
         usage: omit_zero(read_number(&group.join("memory.current"), u64::MAX)?),
         failcnt: omit_zero(key_value(&events, "oom")),
         stats: Some(stats),
-        ..ContainerMemoryStats::default()
+        ..MemoryStats::default()
     })
 }
 
 /// `major:minor rbytes=… wbytes=… rios=… wios=… dbytes=… dios=…` lines.
-fn blkio_stats(group: &Path) -> Result<ContainerBlkioStats, String> {
+fn blkio_stats(group: &Path) -> Result<BlkioStats, String> {
     let path = group.join("io.stat");
     let text = read(&path)?;
     let mut entries = Vec::new();
@@ -132,34 +130,31 @@ fn blkio_stats(group: &Path) -> Result<ContainerBlkioStats, String> {
         let mut fields = line.split_whitespace();
         let device = fields.next().unwrap_or_default();
         let unreadable = || format!("{}: unreadable line {line:?}", path.display());
+        // The device is not kept (nothing reads it), but a line without one is unreadable.
         let (major, minor) = device.split_once(':').ok_or_else(unreadable)?;
-        let (major, minor) = (
-            major.parse::<u64>().map_err(|_| unreadable())?,
-            minor.parse::<u64>().map_err(|_| unreadable())?,
-        );
+        major.parse::<u64>().map_err(|_| unreadable())?;
+        minor.parse::<u64>().map_err(|_| unreadable())?;
         let mut counts: HashMap<&str, u64> = HashMap::new();
         for field in fields {
             if let Some((key, value)) = field.split_once('=') {
                 counts.insert(key, value.parse().map_err(|_| unreadable())?);
             }
         }
-        for (op, key) in [("read", "rbytes"), ("write", "wbytes")] {
-            entries.push(ContainerBlkioStatEntry {
-                major: Some(major),
-                minor: Some(minor),
-                op: Some(op.to_string()),
+        for (op, key) in [(BlkioOp::Read, "rbytes"), (BlkioOp::Write, "wbytes")] {
+            entries.push(BlkioEntry {
+                op: Some(op),
                 value: Some(counts.get(key).copied().unwrap_or(0)),
             });
         }
     }
-    Ok(ContainerBlkioStats {
+    Ok(BlkioStats {
         io_service_bytes_recursive: (!entries.is_empty()).then_some(entries),
-        ..ContainerBlkioStats::default()
+        io_serviced_recursive: None,
     })
 }
 
-fn pids_stats(group: &Path) -> Result<ContainerPidsStats, String> {
-    Ok(ContainerPidsStats {
+fn pids_stats(group: &Path) -> Result<PidsStats, String> {
+    Ok(PidsStats {
         current: omit_zero(read_number(&group.join("pids.current"), u64::MAX)?),
         limit: omit_zero(read_number(&group.join("pids.max"), u64::MAX)?),
     })

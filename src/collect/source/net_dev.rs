@@ -9,13 +9,12 @@
 //! `rx_dropped`, which the engine's netlink read keeps apart; veth devices never count
 //! missed errors, so the two agree for containers.
 
-use std::collections::HashMap;
+use crate::engine::InterfaceStats;
 
-use bollard::models::ContainerNetworkStats;
-
-/// The interfaces of `text` (the file's content) but `lo`; `None` when there are none.
-pub(super) fn parse(text: &str) -> Option<HashMap<String, ContainerNetworkStats>> {
-    let mut interfaces = HashMap::new();
+/// The interfaces of `text` (the file's content) but `lo`, in the file's order; `None`
+/// when there are none.
+pub(super) fn parse(text: &str) -> Option<Vec<InterfaceStats>> {
+    let mut interfaces = Vec::new();
     for line in text.lines().skip(2) {
         let Some((name, counters)) = line.split_once(':') else {
             continue;
@@ -28,20 +27,16 @@ pub(super) fn parse(text: &str) -> Option<HashMap<String, ContainerNetworkStats>
         if name == "lo" || counters.len() < 16 {
             continue;
         }
-        interfaces.insert(
-            name.to_string(),
-            ContainerNetworkStats {
-                rx_bytes: Some(counters[0]),
-                rx_packets: Some(counters[1]),
-                rx_errors: Some(counters[2]),
-                rx_dropped: Some(counters[3]),
-                tx_bytes: Some(counters[8]),
-                tx_packets: Some(counters[9]),
-                tx_errors: Some(counters[10]),
-                tx_dropped: Some(counters[11]),
-                ..ContainerNetworkStats::default()
-            },
-        );
+        interfaces.push(InterfaceStats {
+            rx_bytes: Some(counters[0]),
+            rx_packets: Some(counters[1]),
+            rx_errors: Some(counters[2]),
+            rx_dropped: Some(counters[3]),
+            tx_bytes: Some(counters[8]),
+            tx_packets: Some(counters[9]),
+            tx_errors: Some(counters[10]),
+            tx_dropped: Some(counters[11]),
+        });
     }
     (!interfaces.is_empty()).then_some(interfaces)
 }
@@ -62,7 +57,8 @@ mod tests {
     fn every_interface_but_the_loopback() {
         let interfaces = parse(NET_DEV).unwrap();
         assert_eq!(interfaces.len(), 2);
-        let eth1 = &interfaces["eth1"];
+        // eth0, then eth1.
+        let eth1 = &interfaces[1];
         assert_eq!(
             (
                 eth1.rx_bytes,
