@@ -93,10 +93,9 @@ async fn the_page_shows_the_real_engines_containers_as_metrics_does() {
         .collect();
     let socket = engine_socket().to_string_lossy().into_owned();
     let exporter = Process::start(&[("DOCKER_HOST", &format!("unix://{socket}"))]).await;
-    let page = format!("http://{}/", exporter.addr);
 
     let browser = Browser::start(&[]).await;
-    browser.client.goto(&page).await.unwrap();
+    browser.open(exporter.addr).await;
     for (id, role) in ids.iter().zip(["busy", "holding", "unhealthy", "exited"]) {
         browser
             .wait_for(
@@ -307,14 +306,13 @@ async fn the_dark_scheme_follows_the_system() {
     let dir = TempDir::new("dark");
     let engine = FakeEngine::start(&dir.socket(), vec![]);
     let exporter = InProcess::start(config_for(&engine.socket)).await;
-    let page = format!("http://{}/", exporter.addr);
     let background = "getComputedStyle(document.documentElement).backgroundColor";
     let light = Browser::start(&[]).await;
-    light.client.goto(&page).await.unwrap();
+    light.open(exporter.addr).await;
     assert_eq!(light.eval(background).await, "rgb(255, 255, 255)");
     light.close().await;
     let dark = Browser::start(&["--force-dark-mode"]).await;
-    dark.client.goto(&page).await.unwrap();
+    dark.open(exporter.addr).await;
     assert_eq!(dark.eval(background).await, "rgb(15, 20, 25)");
     dark.close().await;
 }
@@ -336,11 +334,7 @@ async fn markup_from_the_engine_stays_text_and_a_lost_engine_shows() {
     let id = fake_id(payload);
 
     let browser = Browser::start(&[]).await;
-    browser
-        .client
-        .goto(&format!("http://{}/", exporter.addr))
-        .await
-        .unwrap();
+    browser.open(exporter.addr).await;
     browser
         .wait_for(
             "the row",
@@ -496,11 +490,7 @@ async fn disable_ui_turns_the_page_and_its_json_off() {
         200
     );
     let browser = Browser::start(&[]).await;
-    browser
-        .client
-        .goto(&format!("http://{}/", exporter.addr))
-        .await
-        .unwrap();
+    browser.open(exporter.addr).await;
     assert_eq!(
         browser.eval("document.body.innerText.trim()").await,
         "not found"
@@ -520,11 +510,7 @@ async fn the_page_asks_only_while_its_tab_is_visible() {
     );
     let exporter = InProcess::start(config_for(&engine.socket)).await;
     let browser = Browser::start(&[]).await;
-    browser
-        .client
-        .goto(&format!("http://{}/", exporter.addr))
-        .await
-        .unwrap();
+    browser.open(exporter.addr).await;
     let page = browser.client.window().await.unwrap();
     // Two readings: the page is refreshing.
     for _ in 0..75 {

@@ -67,6 +67,15 @@ impl Browser {
         panic!("no WebDriver session from chromedriver at {url}: {last_error}");
     }
 
+    /// Loads the page at `/` of the exporter at `addr`.
+    pub async fn open(&self, addr: std::net::SocketAddr) {
+        let url = format!("http://{addr}/");
+        self.client
+            .goto(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
+
     /// The value of the JavaScript `expression`.
     pub async fn eval(&self, expression: &str) -> Value {
         self.client
