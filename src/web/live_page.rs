@@ -8,17 +8,12 @@
 //! value were ever inserted as HTML (the script inserts them as text); the JSON holds only
 //! what `/metrics` shows.
 
-use http_body_util::{Either, StreamBody};
 use hyper::body::Incoming;
-use hyper::header::{
-    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue, VARY,
-};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::header::{CACHE_CONTROL, HeaderMap, HeaderValue};
+use hyper::{Request, Response, StatusCode};
 use log::{error, warn};
 
-use super::negotiation::accepts_gzip;
-use super::responses::{Body, header, plain, respond};
-use super::streamed::streamed;
+use super::responses::{Body, encoded, plain, respond};
 use crate::exporter::Exporter;
 use crate::exposition::containers_json;
 
@@ -71,25 +66,13 @@ async fn containers(exporter: &Exporter, request: &Request<Incoming>) -> Respons
         error!("the collection failed unexpectedly; see the log above");
         return plain(StatusCode::INTERNAL_SERVER_ERROR, "collection failed\n");
     };
-    let gzip = accepts_gzip(header(request, ACCEPT_ENCODING.as_str()));
     let disabled = exporter.disabled_metrics();
-    let mut response = Response::new(if request.method() == Method::HEAD {
-        Either::Left(http_body_util::Full::new(hyper::body::Bytes::new()))
-    } else {
-        Either::Right(StreamBody::new(streamed(
-            move |out| {
-                let _slot = slot;
-                out.write_str(&containers_json(&snapshot, disabled))
-            },
-            gzip,
-        )))
+    let mut response = encoded(request, "application/json", move |out| {
+        let _slot = slot;
+        out.write_str(&containers_json(&snapshot, disabled))
     });
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
-    if gzip {
-        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-    }
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

@@ -1,20 +1,15 @@
 //! What each request gets: the web configuration's checks (`admission/`), then the
 //! routes (`/metrics`, `/health`, the live page's in `live_page.rs`), 404 and 405.
 
-use http_body_util::{Either, Full, StreamBody};
-use hyper::body::{Bytes, Incoming};
-use hyper::header::{
-    ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue,
-    VARY, WWW_AUTHENTICATE,
-};
+use hyper::body::Incoming;
+use hyper::header::{ACCEPT, ALLOW, AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
 use log::{debug, error, warn};
 
 use super::admission::{Admission, WebSecurity};
 use super::live_page;
-use super::negotiation::{accepts_gzip, effective_timeout, negotiate_format};
-use super::responses::{Body, header, plain, respond};
-use super::streamed::streamed;
+use super::negotiation::{effective_timeout, negotiate_format};
+use super::responses::{Body, encoded, header, plain, respond};
 use crate::exporter::Exporter;
 use crate::exposition::encode_into;
 
@@ -107,34 +102,12 @@ async fn metrics_page(exporter: &Exporter, request: &Request<Incoming>) -> Respo
         error!("the collection failed unexpectedly; see the log above");
         return plain(StatusCode::INTERNAL_SERVER_ERROR, "collection failed\n");
     };
-    let gzip = accepts_gzip(header(request, ACCEPT_ENCODING.as_str()));
-    debug!(
-        "/metrics for {}: {format:?}, gzip {gzip}",
-        header(request, "user-agent").unwrap_or("a client without User-Agent")
-    );
-    let mut response = Response::new(if request.method() == Method::HEAD {
-        Either::Left(Full::new(Bytes::new()))
-    } else {
-        let (errors, disabled) = (exporter.errors(), exporter.disabled_metrics());
-        Either::Right(StreamBody::new(streamed(
-            move |mut out| {
-                // The scrape keeps its place among WEB_MAX_REQUESTS until its body is sent.
-                let _slot = slot;
-                encode_into(&mut out, snapshot, &errors, disabled, format)
-            },
-            gzip,
-        )))
-    });
-    let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
-    headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
-    if gzip {
-        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-    }
-    response
+    let (errors, disabled) = (exporter.errors(), exporter.disabled_metrics());
+    encoded(request, format.content_type(), move |mut out| {
+        // The scrape keeps its place among WEB_MAX_REQUESTS until its body is sent.
+        let _slot = slot;
+        encode_into(&mut out, snapshot, &errors, disabled, format)
+    })
 }
 
 /// The `/health` body, fields in the documented order.
