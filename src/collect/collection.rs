@@ -6,6 +6,7 @@
 //! (`inspect_cache.rs`) and the engine's `/info` answer. Nothing here runs between
 //! collections.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -29,6 +30,8 @@ use crate::snapshot::{ContainerEntry, Snapshot};
 pub struct Collector {
     engine: Arc<Engine>,
     selection: Selection,
+    /// The selection's `docker ps` filters, as every listing sends them.
+    list_filters: HashMap<String, Vec<String>>,
     max_concurrency: usize,
     kept: Mutex<Kept>,
     /// Where stats come from, once [`Collector::settle_stats_source`] chose; the API until
@@ -40,6 +43,7 @@ pub struct Collector {
 static API: StatsSource = StatsSource::Api;
 
 /// What a collection leaves for the next one.
+#[derive(Default)]
 struct Kept {
     inspections: InspectCache,
     disk_usage: DiskUsage,
@@ -60,14 +64,10 @@ impl Collector {
     pub fn new(engine: Arc<Engine>, selection: Selection, max_concurrency: usize) -> Collector {
         Collector {
             engine,
+            list_filters: selection.list_filters(),
             selection,
             max_concurrency: max_concurrency.max(1),
-            kept: Mutex::new(Kept {
-                inspections: InspectCache::default(),
-                disk_usage: DiskUsage::new(Duration::ZERO),
-                host: None,
-                listing_failed: false,
-            }),
+            kept: Mutex::new(Kept::default()),
             source: OnceLock::new(),
         }
     }
@@ -189,12 +189,12 @@ impl Collector {
             };
             (window_start, host_wanted)
         };
-        let filters = self.selection.list_filters();
         let listing = async {
             let asked = Instant::now();
             let answer = timeout_at(
                 deadline,
-                self.engine.list_containers(&filters, Sizes::Without),
+                self.engine
+                    .list_containers(&self.list_filters, Sizes::Without),
             )
             .await;
             (answer, asked.elapsed())
@@ -270,8 +270,11 @@ impl Collector {
             return;
         }
         let asked = Instant::now();
-        let filters = self.selection.list_filters();
-        let answer = timeout_at(deadline, self.engine.list_containers(&filters, Sizes::With)).await;
+        let answer = timeout_at(
+            deadline,
+            self.engine.list_containers(&self.list_filters, Sizes::With),
+        )
+        .await;
         match answer {
             Ok(Ok(listing)) => {
                 let answered = Instant::now();

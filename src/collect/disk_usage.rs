@@ -37,8 +37,8 @@ fn writable_layer_bytes(container: &ListedContainer) -> Option<u64> {
     u64::try_from(size).ok()
 }
 
-/// The kept figures and when to ask again.
-#[derive(Debug)]
+/// The kept figures and when to ask again. The default never asks.
+#[derive(Debug, Default)]
 pub(super) struct DiskUsage {
     /// Zero: sizes are never asked.
     max_age: Duration,

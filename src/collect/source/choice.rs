@@ -143,15 +143,14 @@ async fn check_container(
     driver: &str,
     id: &str,
 ) -> Result<(), String> {
-    let id = id.to_string();
     let facts = read_inspect(
-        &within(engine.inspect(&id))
+        &within(engine.inspect(id))
             .await
             .map_err(|e| asked("inspect", e))?,
         OsType::Linux,
     );
     let target = Target {
-        id: id.clone(),
+        id: id.to_string(),
         pid: facts
             .pid
             .ok_or_else(|| format!("container {id} has no process"))?,
