@@ -26,7 +26,8 @@ fn unix_now() -> f64 {
 }
 
 /// Replaces the values that change from run to run: the collection's own time and
-/// duration, the disk-usage figures' age, the exporter process's figures, and the compiler it was built with.
+/// duration, the disk-usage figures' age, the exporter process's figures, and the commit, compiler
+/// and target it was built from and with.
 fn normalise(body: &str, scrape_started: f64) -> String {
     let varies = |line: &str| {
         let (series, _) = line.rsplit_once(' ').unwrap();
@@ -46,8 +47,8 @@ fn normalise(body: &str, scrape_started: f64) -> String {
             {
                 varies(line)
             } else if line.starts_with("docker_exporter_build_info{") {
-                let (series, _) = line.split_once("rustc_version=").unwrap();
-                format!("{series}rustc_version=<varies>,target=<varies>}} 1")
+                let (series, _) = line.split_once("revision=").unwrap();
+                format!("{series}revision=<varies>,rustc_version=<varies>,target=<varies>}} 1")
             } else {
                 line.to_string()
             }

@@ -199,7 +199,80 @@ async fn help_lists_every_setting_with_its_variable_and_default() {
     }
     let (code, stdout, _) = run_to_exit(&[], &["--version"]).await;
     assert_eq!(code, Some(0));
-    assert!(stdout.contains(env!("CARGO_PKG_VERSION")));
+    // The version, the commit the binary was built from and the target it runs on.
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("git");
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    assert_eq!(head.len(), 40, "HEAD of the checkout: {head:?}");
+    let target = format!("{}-", std::env::consts::ARCH);
+    assert!(
+        stdout.starts_with(&format!(
+            "docker-stats-exporter {} (commit {head}, target {target}",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{stdout}"
+    );
+}
+
+/// A Raspberry Pi without `cgroup_enable=memory`: the engine says `MemoryLimit: false` and
+/// answers every `memory_stats` empty. The container keeps every other family, nothing is
+/// counted as an error scrape after scrape, and the log says why once.
+#[tokio::test]
+async fn a_host_without_a_memory_cgroup_loses_only_memory_series_and_says_so_once() {
+    let engine = one_container_engine(
+        "no-memcg",
+        Reply::json(fixture("linux-cgroup-v1-no-memory-cgroup.json")),
+    );
+    engine.set_memory_cgroup_off();
+    let socket = engine.socket.to_string_lossy().into_owned();
+    let exporter = Process::start(&[("DOCKER_SOCKET_PATH", &socket), ("CACHE_TTL", "0")]).await;
+    let mut body = String::new();
+    for _ in 0..3 {
+        body = http::get(exporter.addr, "/metrics").await.unwrap().body;
+    }
+    support::promtool::check_metrics(&body);
+    let id = support::scripted::id_label("app");
+    let of_app: Vec<&str> = body
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains(&id))
+        .collect();
+    let memory: Vec<&&str> = of_app
+        .iter()
+        .filter(|l| l.starts_with("container_memory_"))
+        .collect();
+    assert!(
+        memory.is_empty(),
+        "memory series without figures: {memory:#?}"
+    );
+    for family in [
+        "container_cpu_usage_seconds_total",
+        "container_network_receive_bytes_total",
+        "container_threads",
+        "container_state",
+    ] {
+        assert!(
+            support::exposition::value(&body, family, &id).is_some(),
+            "{family} of the container is kept:\n{body}"
+        );
+    }
+    let errors: Vec<&str> = body
+        .lines()
+        .filter(|l| l.starts_with("docker_exporter_scrape_errors_total{") && !l.ends_with(" 0"))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "empty memory_stats is no error: {errors:?}"
+    );
+    let log = exporter.log();
+    let said: Vec<&String> = log
+        .iter()
+        .filter(|l| l.contains("no memory cgroup"))
+        .collect();
+    assert_eq!(said.len(), 1, "said once in three scrapes: {log:#?}");
+    assert!(said[0].contains("cgroup_enable=memory"), "{}", said[0]);
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use tokio::time::{Instant, timeout_at};
 use super::disk_usage::DiskUsage;
 use super::events::{Changes, changed_containers, window_bound};
 use super::fan_out::{Requests, fetch_all};
-use super::host::{KeptHost, engine_facts, host_wanted};
+use super::host::{KeptHost, engine_facts, host_wanted, missing_memory_cgroup};
 use super::inspect_cache::InspectCache;
 use super::listing::{entry_from_summary, is_excluded};
 use super::scrape_errors::{ErrorType, ScrapeErrors};
@@ -49,6 +49,9 @@ struct Kept {
     disk_usage: DiskUsage,
     host: Option<KeptHost>,
     listing_failed: bool,
+    /// The engine's host was said to have no memory cgroup: said once, until an `/info`
+    /// answer says it has one again.
+    memory_cgroup_missing_said: bool,
 }
 
 /// What the listing step yields: the selected containers and which of them changed.
@@ -335,7 +338,16 @@ impl Collector {
                 return None;
             }
         };
-        self.kept().host = Some(KeptHost::new(info.clone(), version));
+        let mut kept = self.kept();
+        match missing_memory_cgroup(version, &info) {
+            Some(warning) if !kept.memory_cgroup_missing_said => {
+                warn!("{warning}");
+                kept.memory_cgroup_missing_said = true;
+            }
+            Some(_) => {}
+            None => kept.memory_cgroup_missing_said = false,
+        }
+        kept.host = Some(KeptHost::new(info.clone(), version));
         Some(info)
     }
 

@@ -48,6 +48,21 @@ pub(super) fn host_wanted(
             .is_none_or(|host| host.version != *version || host.taken.elapsed() > HOST_INFO_MAX_AGE)
 }
 
+/// The warning for a Linux engine whose host has no memory cgroup (`/info` `MemoryLimit:
+/// false`), where every container's `memory_stats` is empty and so has no memory series.
+pub(super) fn missing_memory_cgroup(version: &VersionAnswer, info: &InfoAnswer) -> Option<String> {
+    let windows = version
+        .os
+        .as_deref()
+        .is_some_and(|os| os.eq_ignore_ascii_case("windows"));
+    (info.memory_limit == Some(false) && !windows).then(|| {
+        "the engine's host has no memory cgroup (/info MemoryLimit: false): containers have no \
+         memory series. On a Raspberry Pi, add `cgroup_enable=memory cgroup_memory=1` to the \
+         kernel command line (/boot/firmware/cmdline.txt) and reboot"
+            .to_string()
+    })
+}
+
 /// The snapshot's engine facts: `/version`'s words as the engine gave them, and the host's
 /// figures from `/info` when it answered (a count that is not positive is no figure; a
 /// `v` before the cgroup version is dropped).

@@ -21,11 +21,22 @@ pub const DEFAULT_MAX_CONCURRENCY: usize = 512;
 /// (`collect/disk_usage.rs`). See docs/PERFORMANCE.md.
 pub const DEFAULT_DISK_USAGE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// What `--version` prints after the program's name: the version, the commit it was built
+/// from and the target it was built for (`build.rs`).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("DSE_REVISION"),
+    ", target ",
+    env!("DSE_TARGET"),
+    ")"
+);
+
 /// The command line and environment, as text, before validation.
 #[derive(Debug, Parser)]
 #[command(
     name = "docker-stats-exporter",
-    version,
+    version = VERSION,
     allow_negative_numbers = true,
     about = "Prometheus exporter for Docker container metrics, collected from the Docker Engine API on each scrape."
 )]

@@ -177,6 +177,10 @@ pub struct InfoAnswer {
     /// `cgroupfs` or `systemd`.
     #[serde(rename = "CgroupDriver")]
     pub cgroup_driver: Option<String>,
+    /// `false` when the host's memory cgroup is off (Raspberry Pi OS without
+    /// `cgroup_enable=memory`): the engine then answers every `memory_stats` empty.
+    #[serde(rename = "MemoryLimit")]
+    pub memory_limit: Option<bool>,
 }
 
 /// The operating system whose container stats the engine reports; it decides how a stats

@@ -225,6 +225,7 @@ const FIXTURES: &[(&str, &str)] = &[
     fixture_entry!("linux-cgroup-v1-blkio.json"),
     fixture_entry!("linux-cgroup-v1-limited.json"),
     fixture_entry!("linux-cgroup-v1-network.json"),
+    fixture_entry!("linux-cgroup-v1-no-memory-cgroup.json"),
     fixture_entry!("linux-cgroup-v1-no-network.json"),
     fixture_entry!("linux-cgroup-v1-swap-failcnt.json"),
     fixture_entry!("linux-cgroup-v2-blkio-null.json"),
@@ -308,6 +309,8 @@ struct Shared {
     abandoned: AtomicUsize,
     /// `/info`'s `CgroupVersion` and `CgroupDriver` (Linux engines).
     cgroup: Mutex<(String, String)>,
+    /// `/info`'s `MemoryLimit`: false for a host whose memory cgroup is off.
+    memory_cgroup_off: AtomicBool,
     /// How long the container listing takes to answer.
     listing_delay: Mutex<Duration>,
     sizes_delay: Mutex<Duration>,
@@ -368,6 +371,7 @@ impl FakeEngine {
             requests: Mutex::new(Vec::new()),
             abandoned: AtomicUsize::new(0),
             cgroup: Mutex::new(("1".to_string(), "cgroupfs".to_string())),
+            memory_cgroup_off: AtomicBool::new(false),
             listing_delay: Mutex::new(Duration::ZERO),
             sizes_delay: Mutex::new(Duration::ZERO),
         });
@@ -433,6 +437,12 @@ impl FakeEngine {
     /// Makes `/events` answer 500 (`true`) or work again.
     pub fn fail_events(&self, fail: bool) {
         self.shared.events_fail.store(fail, Ordering::SeqCst);
+    }
+
+    /// Reports `MemoryLimit: false` in `/info`, as an engine on a host whose memory cgroup
+    /// is off does (Raspberry Pi OS without `cgroup_enable=memory`).
+    pub fn set_memory_cgroup_off(&self) {
+        self.shared.memory_cgroup_off.store(true, Ordering::SeqCst);
     }
 
     /// Reports cgroup `version` (`1`, `2`) and `driver` (`cgroupfs`, `systemd`) in `/info`.
@@ -822,6 +832,7 @@ fn info_body(shared: &Shared) -> String {
         "Architecture": "x86_64",
         "ServerVersion": "0.0.0-scripted",
         "Name": "scripted-host",
+        "MemoryLimit": !shared.memory_cgroup_off.load(Ordering::SeqCst),
     });
     if shared.os == "linux" {
         let (version, driver) = shared.cgroup.lock().unwrap().clone();

@@ -109,12 +109,13 @@ pub static EXPORTER_FAMILIES: &[ExporterFamily] = &[
     ExporterFamily {
         name: "docker_exporter_build_info",
         kind: Kind::Gauge,
-        help: "Always 1: the exporter's version and the Rust compiler and target it was built with.",
+        help: "Always 1: the exporter's version, the commit it was built from, and the Rust compiler and target it was built with.",
         unit: None,
         series: |_| {
             vec![Series {
                 labels: vec![
                     ("version", env!("CARGO_PKG_VERSION").to_string()),
+                    ("revision", env!("DSE_REVISION").to_string()),
                     ("rustc_version", env!("DSE_RUSTC_VERSION").to_string()),
                     ("target", env!("DSE_TARGET").to_string()),
                 ],
