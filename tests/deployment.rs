@@ -3,6 +3,9 @@
 //! here) running read-only with the socket mounted read-only; the Swarm stack with its
 //! Prometheus discovery config; every PromQL expression of the shipped dashboard and of the
 //! README evaluated by a real Prometheus; and the shipped configs checked by their tools.
+//! The release (scripts/dist.sh, which tests/run.sh runs): its checksums, its archives, the
+//! same bytes when packed again, and the arm64 and arm/v7 images of its OCI archive loaded
+//! into the real engine with skopeo and run there under qemu-user-static.
 #![cfg(unix)]
 
 use std::process::Command;
@@ -40,6 +43,11 @@ fn run_exporter_container(name: &str, port: u16, cleanup: &mut Cleanup) {
 
 /// [`run_exporter_container`] with `extra` arguments for `docker run`.
 fn run_exporter_container_with(name: &str, port: u16, extra: &[&str], cleanup: &mut Cleanup) {
+    run_image(EXPORTER_IMAGE, name, port, extra, cleanup);
+}
+
+/// [`run_exporter_container_with`] for another build of the image.
+fn run_image(image: &str, name: &str, port: u16, extra: &[&str], cleanup: &mut Cleanup) {
     let socket = format!("{}:/var/run/docker.sock:ro", engine_socket().display());
     let port = format!("EXPORTER_PORT={port}");
     let group = socket_group();
@@ -69,7 +77,7 @@ fn run_exporter_container_with(name: &str, port: u16, extra: &[&str], cleanup: &
         "1s",
     ];
     args.extend_from_slice(extra);
-    args.push(EXPORTER_IMAGE);
+    args.push(image);
     docker(&args);
     cleanup.containers.push(name.to_string());
 }
@@ -734,5 +742,301 @@ fn the_compose_file_passes_docker_compose_config() {
         "/proc:/host/proc:ro",
     ] {
         assert!(text.contains(expected), "{expected} in\n{text}");
+    }
+}
+
+/// Runs `program args`; its stdout, panicking with its stderr on failure.
+fn run_tool(program: &str, args: &[&str], dir: &std::path::Path) -> Vec<u8> {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e} (tests/run.sh installs it)"));
+    assert!(
+        output.status.success(),
+        "{program} {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+/// What `binary --version` prints (an arm binary runs under qemu-user-static).
+fn version_line(binary: &std::path::Path) -> String {
+    let output = Command::new(binary).arg("--version").output().unwrap();
+    assert!(output.status.success(), "{} --version", binary.display());
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+#[test]
+fn the_release_checksums_verify_and_each_archive_holds_its_platforms_binary() {
+    use support::release::{LINUX_TARGETS, WINDOWS_TARGET, binary, dist, revision};
+    let dist = dist();
+    let version = env!("CARGO_PKG_VERSION");
+    run_tool("sha256sum", &["--strict", "-c", "SHA256SUMS"], &dist);
+    let sums = std::fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
+    let listed: Vec<&str> = sums
+        .lines()
+        .map(|l| l.split_once("  ").expect("hash  name").1)
+        .collect();
+    let mut expected: Vec<String> = LINUX_TARGETS
+        .iter()
+        .map(|(target, ..)| format!("docker-stats-exporter-{version}-{target}.tar.gz"))
+        .collect();
+    expected.push(format!(
+        "docker-stats-exporter-{version}-{WINDOWS_TARGET}.zip"
+    ));
+    expected.push(format!("docker-stats-exporter-{version}.oci.tar"));
+    expected.sort();
+    assert_eq!(listed, expected, "SHA256SUMS lists every artifact");
+
+    let unpacked = support::scripted::TempDir::new("dist-unpacked");
+    let commit = revision();
+    for (target, ..) in LINUX_TARGETS {
+        let archive = dist.join(format!("docker-stats-exporter-{version}-{target}.tar.gz"));
+        run_tool(
+            "tar",
+            &[
+                "-xzf",
+                &archive.to_string_lossy(),
+                "-C",
+                &unpacked.path().to_string_lossy(),
+            ],
+            &dist,
+        );
+        let folder = unpacked
+            .path()
+            .join(format!("docker-stats-exporter-{version}-{target}"));
+        for file in ["LICENSE", "README.md"] {
+            assert_eq!(
+                std::fs::read(folder.join(file)).unwrap(),
+                std::fs::read(repo(file)).unwrap(),
+                "{target}: {file}"
+            );
+        }
+        let shipped = folder.join("docker-stats-exporter");
+        assert_eq!(
+            std::fs::read(&shipped).unwrap(),
+            std::fs::read(binary(target)).unwrap(),
+            "{target}: the archive holds the built binary"
+        );
+        assert_eq!(
+            version_line(&shipped),
+            format!("docker-stats-exporter {version} (commit {commit}, target {target})")
+        );
+    }
+
+    let zip = dist.join(format!(
+        "docker-stats-exporter-{version}-{WINDOWS_TARGET}.zip"
+    ));
+    let zip = zip.to_string_lossy();
+    run_tool("unzip", &["-tq", &zip], &dist);
+    let exe = run_tool(
+        "unzip",
+        &[
+            "-p",
+            &zip,
+            &format!("docker-stats-exporter-{version}-{WINDOWS_TARGET}/docker-stats-exporter.exe"),
+        ],
+        &dist,
+    );
+    assert!(
+        exe == std::fs::read(binary(WINDOWS_TARGET)).unwrap(),
+        "the zip holds the built exe"
+    );
+}
+
+/// Packing the same binaries of the same commit again, later, gives the same bytes: the
+/// release is reproducible from a commit (every timestamp is the commit's).
+#[test]
+fn packing_the_release_again_gives_the_same_bytes() {
+    use support::release::{
+        LINUX_TARGETS, WINDOWS_TARGET, binary, dist, epoch, revision, source_url,
+    };
+    let dist = dist();
+    let again = support::scripted::TempDir::new("dist-again");
+    let packer = repo("target/debug/dse-dist");
+    assert!(
+        packer.exists(),
+        "{} (scripts/dist.sh builds it)",
+        packer.display()
+    );
+    let mut args: Vec<String> = [
+        "--out",
+        &again.path().to_string_lossy(),
+        "--version",
+        env!("CARGO_PKG_VERSION"),
+        "--revision",
+        &revision(),
+        "--epoch",
+        &epoch(),
+        "--source",
+        &source_url(),
+        "--include",
+        &repo("LICENSE").to_string_lossy(),
+        "--include",
+        &repo("README.md").to_string_lossy(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for target in LINUX_TARGETS
+        .iter()
+        .map(|(target, ..)| *target)
+        .chain([WINDOWS_TARGET])
+    {
+        args.push("--binary".into());
+        args.push(format!("{target}={}", binary(target).display()));
+    }
+    let output = Command::new(&packer).args(&args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(again.path().join("SHA256SUMS")).unwrap(),
+        std::fs::read_to_string(dist.join("SHA256SUMS")).unwrap(),
+        "the same commit and binaries packed twice"
+    );
+}
+
+/// The image settings the Dockerfile's runtime stage and the OCI archive must share.
+const IMAGE_SETTINGS: [&str; 5] = [
+    "{{.Config.User}}",
+    "{{json .Config.Entrypoint}}",
+    "{{json .Config.Healthcheck}}",
+    "{{json .Config.ExposedPorts}}",
+    "{{json .Config.Labels}}",
+];
+
+/// The arm64 and arm/v7 images of the release's OCI archive, copied into the real engine by
+/// skopeo, are the Dockerfile's image for their platform (its prebuilt path, built with
+/// `--platform`, takes that platform's binary) and, run as the README says
+/// (socket read-only, read-only root, no capabilities) under qemu-user-static, serve the
+/// contract of a fleet container: its state, CPU, memory limit, name and image.
+#[tokio::test]
+async fn the_arm_images_of_the_release_serve_the_contract_in_the_real_engine() {
+    require_engine();
+    build_exporter_image();
+    build_busybox_image();
+    let mut fleet = Fleet::new("arm");
+    let limited = fleet.name("limited");
+    fleet.run(
+        "limited",
+        &["--network", "none", "-m", "64m", "--cpus", "0.5"],
+        "while :; do :; done",
+    );
+    let fleet_image = support::docker::BUSYBOX_IMAGE;
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(support::release::version(), version);
+    assert_eq!(
+        inspect(
+            EXPORTER_IMAGE,
+            "{{index .Config.Labels \"org.opencontainers.image.revision\"}}"
+        ),
+        support::release::revision()
+    );
+
+    let mut cleanup = Cleanup::default();
+    for (target, architecture, variant) in support::release::LINUX_TARGETS {
+        if architecture == "amd64" {
+            continue;
+        }
+        let image = format!("dse-exporter-{architecture}:test");
+        docker_quietly(&["rmi", "-f", &image]);
+        support::release::load_image(&engine_socket(), architecture, variant, &image);
+        assert_eq!(inspect(&image, "{{.Architecture}}"), architecture);
+        if architecture == "arm" {
+            assert_eq!(inspect(&image, "{{.Variant}}"), "v7");
+        }
+        for setting in IMAGE_SETTINGS {
+            assert_eq!(
+                inspect(&image, setting),
+                inspect(EXPORTER_IMAGE, setting),
+                "{image} against the Dockerfile's image: {setting}"
+            );
+        }
+        assert_eq!(
+            inspect(
+                &image,
+                "{{index .Config.Labels \"org.opencontainers.image.version\"}}"
+            ),
+            version
+        );
+
+        // The Dockerfile's prebuilt path for the same platform takes that target's binary.
+        let built = format!("dse-exporter-{architecture}-dockerfile:test");
+        let platform = match variant {
+            Some(variant) => format!("linux/{architecture}/{variant}"),
+            None => format!("linux/{architecture}"),
+        };
+        docker_with(
+            &[
+                "build",
+                "-q",
+                "--platform",
+                &platform,
+                "--build-arg",
+                "BINARY=prebuilt",
+                "--build-arg",
+                &format!("REVISION={}", support::release::revision()),
+                "--build-arg",
+                &format!("SOURCE={}", support::release::source_url()),
+                "-t",
+                &built,
+                support::REPOSITORY,
+            ],
+            &[("DOCKER_BUILDKIT", "1")],
+        );
+        assert_eq!(inspect(&built, "{{.Architecture}}"), architecture);
+        for setting in IMAGE_SETTINGS {
+            assert_eq!(
+                inspect(&image, setting),
+                inspect(&built, setting),
+                "{setting}"
+            );
+        }
+        let said = docker(&["run", "--rm", "--network", "none", &built, "--version"]);
+        assert!(
+            said.ends_with(&format!("target {target})")),
+            "{built}: {said}"
+        );
+        docker_quietly(&["rmi", "-f", &built]);
+
+        let name = fleet.name(&format!("exporter-{architecture}"));
+        let port = free_port();
+        run_image(&image, &name, port, &[], &mut cleanup);
+        wait_until_answering(port).await;
+        let addr = format!("127.0.0.1:{port}").parse().unwrap();
+        let health = http::get(addr, "/health").await.unwrap();
+        assert_eq!(health.status, 200, "{}", health.body);
+        // The first scrape inspects the fleet; the second has every figure.
+        http::get(addr, "/metrics").await.unwrap();
+        let body = http::get(addr, "/metrics").await.unwrap().body;
+        promtool::check_metrics(&body);
+        assert!(
+            body.contains(&format!("target=\"{target}\"")),
+            "{image} runs the {target} build: {body}"
+        );
+        let labels = format!("{{name=\"{limited}\",image=\"{fleet_image}\"");
+        let value = |family: &str| {
+            body.lines()
+                .find(|l| l.starts_with(&format!("{family}{labels}")))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or_else(|| panic!("{image}: no {family}{labels}…: {body}"))
+        };
+        assert_eq!(value("container_state"), 1.0);
+        assert!(value("container_cpu_usage_seconds_total") > 0.0);
+        assert_eq!(value("container_spec_memory_limit_bytes"), 67_108_864.0);
+        assert!(value("container_memory_usage_bytes") > 0.0);
+        assert_eq!(
+            wait_until_healthy(&name).await,
+            "healthy",
+            "{image}: the HEALTHCHECK under emulation: {}",
+            container_log(&name)
+        );
+        docker_quietly(&["rm", "-f", &name]);
     }
 }

@@ -3,7 +3,8 @@
 //! engine with cgroup v1, cgroup v2 and Podman records side by side, limits, health
 //! checks, Compose, Swarm and opted-in labels, exited and never-started containers; and a
 //! Windows engine. Also the contract table's claims: each platform shape yields exactly
-//! the container families the tables of `src/exposition/families/` say it has.
+//! the container families the tables of `src/exposition/families/` say it has. The arm
+//! binaries of the release give the same golden output under emulation.
 #![cfg(unix)]
 
 use std::collections::BTreeSet;
@@ -11,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use docker_stats_exporter::Selection;
 use docker_stats_exporter::{CONTAINER_FAMILIES, Platforms};
-use support::exporter::{InProcess, config_for};
+use support::exporter::{InProcess, Process, config_for};
 use support::exposition::value;
 use support::fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
 use support::http;
@@ -161,6 +162,43 @@ async fn golden_exposition_for_a_linux_engine() {
     );
     promtool::check_metrics(body);
     assert_golden("linux.prom", &normalise(body, started));
+}
+
+/// The release's arm binaries (scripts/dist.sh, run by tests/run.sh), run on this x86_64
+/// host under Debian's qemu-user-static through binfmt_misc, give the same exposition as
+/// the library on the host: the golden contract holds on every CPU the release serves.
+#[tokio::test]
+async fn the_arm_binaries_give_the_golden_exposition_under_emulation() {
+    for target in [
+        "aarch64-unknown-linux-musl",
+        "armv7-unknown-linux-musleabihf",
+    ] {
+        let binary = support::release::binary(target);
+        let dir = TempDir::new(&format!("golden-{}", &target[..5]));
+        let engine = FakeEngine::start(&dir.socket(), linux_fleet());
+        let socket = engine.socket.to_string_lossy().into_owned();
+        let exporter = Process::start_with(
+            &mut tokio::process::Command::new(&binary),
+            &[
+                ("DOCKER_SOCKET_PATH", &socket),
+                (
+                    "CONTAINER_LABELS",
+                    "com.docker.compose.*,org.label-schema.group",
+                ),
+                ("CACHE_TTL", "0"),
+            ],
+        )
+        .await;
+        let started = unix_now();
+        let body = scrape(exporter.addr).await.body;
+        assert!(
+            body.contains(&format!("target=\"{target}\"")),
+            "{} is not the {target} build:\n{body}",
+            binary.display()
+        );
+        promtool::check_metrics(&body);
+        assert_golden("linux.prom", &normalise(&body, started));
+    }
 }
 
 #[tokio::test]

@@ -29,8 +29,10 @@ shim_into() {
 case "${1:-}" in
     build)
         rustup target add "$target" >&2
-        cargo build --locked --release --target "$target" \
-            --bin docker-stats-exporter --example scripted_engine >&2
+        # Two builds: one with the example would unify the dev-dependencies' features
+        # into the exe, which would then no longer be the one scripts/dist.sh ships.
+        cargo build --locked --release --target "$target" --bin docker-stats-exporter >&2
+        cargo build --locked --release --target "$target" --example scripted_engine >&2
         mkdir -p "$out"
         cp "target/$target/release/docker-stats-exporter.exe" \
             "target/$target/release/examples/scripted_engine.exe" "$out/"

@@ -136,13 +136,14 @@ pub fn build_busybox_image_with(env: &[(&str, &str)]) {
     let _ = std::fs::remove_dir_all(&context);
 }
 
-/// The static binary the Dockerfile's `prebuilt` stage takes (tests/run.sh builds it).
+/// The static binary the Dockerfile's `prebuilt` stage takes for amd64 (scripts/dist.sh,
+/// which tests/run.sh runs, puts it there).
 pub fn static_binary() -> PathBuf {
-    let binary = PathBuf::from(crate::REPOSITORY)
-        .join("target/x86_64-unknown-linux-musl/release/docker-stats-exporter");
+    let binary =
+        PathBuf::from(crate::REPOSITORY).join("target/platforms/linux/amd64/docker-stats-exporter");
     assert!(
         binary.exists(),
-        "{} is missing: run tests/run.sh, which builds it (cargo build --release --target x86_64-unknown-linux-musl)",
+        "{} is missing: run tests/run.sh, which builds it (scripts/dist.sh)",
         binary.display()
     );
     binary
@@ -154,12 +155,18 @@ pub fn build_exporter_image() {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         static_binary();
+        let revision = format!("REVISION={}", crate::release::revision());
+        let source = format!("SOURCE={}", crate::release::source_url());
         docker_with(
             &[
                 "build",
                 "-q",
                 "--build-arg",
                 "BINARY=prebuilt",
+                "--build-arg",
+                &revision,
+                "--build-arg",
+                &source,
                 "-t",
                 EXPORTER_IMAGE,
                 crate::REPOSITORY,

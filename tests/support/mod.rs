@@ -41,6 +41,8 @@ pub mod podman;
 #[cfg(unix)]
 pub mod prometheus;
 pub mod promtool;
+#[cfg(unix)]
+pub mod release;
 pub mod scripted;
 #[cfg(unix)]
 pub mod socket_proxy;
