@@ -844,6 +844,13 @@ fn the_release_checksums_verify_and_each_archive_holds_its_platforms_binary() {
         exe == std::fs::read(binary(WINDOWS_TARGET)).unwrap(),
         "the zip holds the built exe"
     );
+    // A PE header's TimeDateStamp (4 bytes at 8 past the header the DOS stub points to) is
+    // when the exe was linked, unless the linker is told not to write it (.cargo/config.toml):
+    // with a time in it, no two builds of a commit give the same zip.
+    let pe = u32::from_le_bytes(exe[0x3c..0x40].try_into().unwrap()) as usize;
+    assert_eq!(&exe[pe..pe + 4], b"PE\0\0");
+    let linked = u32::from_le_bytes(exe[pe + 8..pe + 12].try_into().unwrap());
+    assert_eq!(linked, 0, "the exe carries its link time");
 }
 
 /// Packing the same binaries of the same commit again, later, gives the same bytes: the
