@@ -26,7 +26,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use flate2::{Compression, GzBuilder};
 use ring::digest::{SHA256, digest};
 
 use tar::Entry;
@@ -134,14 +133,7 @@ fn release_archive(
         ));
     }
     let tar = tar::archive(&entries, request.epoch)?;
-    let mut gzip = GzBuilder::new()
-        .mtime(0)
-        .write(Vec::new(), Compression::best());
-    let gz = gzip
-        .write_all(&tar)
-        .and_then(|()| gzip.finish())
-        .map_err(|e| format!("gzip {folder}: {e}"))?;
-    Ok((format!("{folder}.tar.gz"), gz))
+    Ok((format!("{folder}.tar.gz"), tar::gzip(&tar, &folder)?))
 }
 
 fn run(request: &Request) -> Result<(), String> {
@@ -170,7 +162,7 @@ fn run(request: &Request) -> Result<(), String> {
         };
         let (layout, index) = image.layout(&platforms)?;
         let names: Vec<String> = platforms.iter().map(oci::Platform::name).collect();
-        println!("image index {index}: {}", names.join(", "));
+        say(&format!("image index {index}: {}", names.join(", ")));
         written.push((
             format!("docker-stats-exporter-{}.oci.tar", request.version),
             layout,
@@ -183,10 +175,15 @@ fn run(request: &Request) -> Result<(), String> {
         std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         let hex = oci::hex(digest(&SHA256, bytes).as_ref());
         sums.push_str(&format!("{hex}  {name}\n"));
-        println!("{:>10} {name}", bytes.len());
+        say(&format!("{:>10} {name}", bytes.len()));
     }
     let path = request.out.join("SHA256SUMS");
     std::fs::write(&path, sums).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A line on stdout; a closed stdout (`| head`) loses the line, not the release.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 fn main() -> ExitCode {

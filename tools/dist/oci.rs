@@ -10,9 +10,6 @@
 //! Invariant: every field comes from the inputs (no clock, no host, no map order), so the
 //! same binaries and [`Image`] give the same digests.
 
-use std::io::Write;
-
-use flate2::{Compression, GzBuilder};
 use ring::digest::{SHA256, digest};
 use serde_json::{Value, json};
 
@@ -177,14 +174,7 @@ impl Image {
                 self.epoch,
             )?;
             let diff_id = format!("sha256:{}", hex(digest(&SHA256, &layer).as_ref()));
-            // No name and a fixed time in the gzip header.
-            let mut gzip = GzBuilder::new()
-                .mtime(0)
-                .write(Vec::new(), Compression::best());
-            let compressed = gzip
-                .write_all(&layer)
-                .and_then(|()| gzip.finish())
-                .map_err(|e| format!("gzip the {} layer: {e}", platform.name()))?;
+            let compressed = tar::gzip(&layer, &format!("the {} layer", platform.name()))?;
             let layer = blobs.add(LAYER, compressed);
             let config = blobs.add_json(CONFIG, &self.config(platform, &diff_id));
             let manifest = json!({

@@ -1,5 +1,10 @@
 //! A deterministic ustar writer: regular files and folders only, owned by root, with the
-//! one modification time given, so the same entries always make the same bytes.
+//! one modification time given, so the same entries always make the same bytes; and gzip
+//! without a name or a time in its header, for the same reason.
+
+use std::io::Write;
+
+use flate2::{Compression, GzBuilder};
 
 /// One archive member.
 pub struct Entry<'a> {
@@ -74,6 +79,18 @@ pub fn archive(entries: &[Entry], mtime: u64) -> Result<Vec<u8>, String> {
     // Two zero blocks end the archive.
     out.resize(out.len() + 2 * BLOCK, 0);
     Ok(out)
+}
+
+/// `bytes` gzip-compressed at the best level, with no file name and time 0 in the header;
+/// `what` names them in an error.
+pub fn gzip(bytes: &[u8], what: &str) -> Result<Vec<u8>, String> {
+    let mut encoder = GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), Compression::best());
+    encoder
+        .write_all(bytes)
+        .and_then(|()| encoder.finish())
+        .map_err(|e| format!("gzip {what}: {e}"))
 }
 
 #[cfg(test)]
