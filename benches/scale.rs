@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use docker_stats_exporter::DEFAULT_MAX_CONCURRENCY;
+use docker_stats_exporter::CONCURRENCY_ON_A_TICK;
 use support::docker::{self, docker};
 use support::fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
 use support::http;
@@ -42,9 +42,9 @@ fn runs(part: &str) -> bool {
 const SCRIPTED_CONTAINERS: usize = 3_000;
 const SCRIPTED_SCRAPES: usize = 20;
 /// The default first, then lower limits: memory against concurrency.
-const SCRIPTED_CONCURRENCY: [usize; 3] = [DEFAULT_MAX_CONCURRENCY, 256, 128];
+const SCRIPTED_CONCURRENCY: [usize; 3] = [CONCURRENCY_ON_A_TICK, 256, 128];
 /// Concurrency limits tried against the engine's collector tick at 150 containers.
-const TICK_CONCURRENCY: [usize; 4] = [32, 64, 128, DEFAULT_MAX_CONCURRENCY];
+const TICK_CONCURRENCY: [usize; 4] = [32, 64, 128, CONCURRENCY_ON_A_TICK];
 const IDLE: Duration = Duration::from_secs(60);
 const FLEETS: [usize; 3] = [10, 60, 150];
 /// Fleets of the stats-source comparison.
@@ -163,7 +163,7 @@ async fn scripted() {
             rss_started as f64 / 1024.0,
             hwm as f64 / 1024.0
         );
-        if concurrency == DEFAULT_MAX_CONCURRENCY {
+        if concurrency == CONCURRENCY_ON_A_TICK {
             let cpu_before = cpu_seconds(pid);
             tokio::time::sleep(IDLE).await;
             let idle_cpu = cpu_seconds(pid) - cpu_before;
@@ -173,7 +173,7 @@ async fn scripted() {
     }
     if let Some((idle_cpu, rss)) = idle {
         println!(
-            "\nAt rest, after those scrapes (MAX_CONCURRENCY {DEFAULT_MAX_CONCURRENCY}): {:.3} ms of CPU in {} idle seconds; RSS {:.1} MiB.\n",
+            "\nAt rest, after those scrapes (MAX_CONCURRENCY {CONCURRENCY_ON_A_TICK}): {:.3} ms of CPU in {} idle seconds; RSS {:.1} MiB.\n",
             idle_cpu * 1e3,
             IDLE.as_secs(),
             rss as f64 / 1024.0

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use docker_stats_exporter::Collector;
-use docker_stats_exporter::DEFAULT_MAX_CONCURRENCY;
 use docker_stats_exporter::Endpoint;
 use docker_stats_exporter::Engine;
 use docker_stats_exporter::Groups;
@@ -39,7 +38,7 @@ fn full_scrape(c: &mut Criterion) {
             .collect();
         let _engine = runtime.block_on(async { FakeEngine::start(&socket, fleet) });
         let engine = Arc::new(Engine::new(Endpoint::Unix(socket.clone())));
-        let collector = Collector::new(engine, Selection::all(), DEFAULT_MAX_CONCURRENCY);
+        let collector = Collector::new(engine, Selection::all(), None);
         let errors = ScrapeErrors::default();
         group.bench_function(BenchmarkId::from_parameter(containers), |b| {
             b.iter(|| {

@@ -48,14 +48,16 @@ mod tls;
 mod web;
 
 // The binary's parts.
-pub use config::{Args, Config, ConfigError, DEFAULT_DISK_USAGE_MAX_AGE, DEFAULT_MAX_CONCURRENCY};
+pub use config::{Args, Config, ConfigError, DEFAULT_DISK_USAGE_MAX_AGE};
 pub use exporter::Exporter;
 pub use os::{raise_open_files_limit, shutdown_signal};
 pub use web::{PROBE_TIMEOUT, WebSecurity, probe, probe_address, serve};
 
 // The engine client and the collection, for benches that drive them directly.
 pub use collect::{Collector, ErrorType, ScrapeErrors, Selection, StatsSourceSetting};
-pub use engine::{Endpoint, Engine, EngineError, OsType};
+pub use engine::{
+    CONCURRENCY_AT_ONCE, CONCURRENCY_ON_A_TICK, Endpoint, Engine, EngineError, OsType,
+};
 
 // The engine's answers and their pure conversions, for the conversion and property tests.
 pub use collect::{

@@ -219,6 +219,16 @@ pub struct ContainerSample {
     pub threads_max: Option<u64>,
 }
 
+impl ContainerSample {
+    /// Drops the CFS throttling counts: an engine that always sends zeros there (Podman)
+    /// must give no series rather than a claim that the container was never throttled.
+    pub fn forget_throttling(&mut self) {
+        self.cpu_cfs_periods = None;
+        self.cpu_cfs_throttled_periods = None;
+        self.cpu_cfs_throttled_seconds = None;
+    }
+}
+
 /// The CFS period the kernel uses when the container sets none: 100 ms.
 pub(crate) const DEFAULT_CPU_PERIOD_MICROS: u64 = 100_000;
 /// The CPU shares a container gets when it sets none.

@@ -517,3 +517,52 @@ fn file_names_in(text: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// tests/run.sh runs again, against every further engine, the test programs it lists as
+/// real-engine ones: a program that drives a real Docker Engine or Podman (through the
+/// support modules that reach them) and is missing from that list would silently be
+/// tested against one engine only.
+#[test]
+fn every_real_engine_program_runs_against_every_engine() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = std::fs::read_to_string(root.join("tests/run.sh")).unwrap();
+    let list = script
+        .split_once("real_engine_tests=(")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(list, _)| list.split_whitespace().collect::<BTreeSet<_>>())
+        .expect("tests/run.sh's real_engine_tests=( … ) list");
+    let reaches_an_engine = [
+        "support::docker",
+        "support::podman",
+        "support::spare_engine",
+        "support::tls_engine",
+    ];
+    let mut using = BTreeSet::new();
+    for entry in std::fs::read_dir(root.join("tests")).unwrap() {
+        let path = entry.unwrap().path();
+        // This file names the modules only to look for them.
+        if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("architecture.rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            if reaches_an_engine.iter().any(|m| text.contains(m)) {
+                using.insert(path.file_stem().unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    assert!(
+        using.len() >= 10,
+        "only {using:?} found: the scan is broken"
+    );
+    let missing: Vec<_> = using
+        .iter()
+        .filter(|name| !list.contains(name.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "real-engine test programs missing from tests/run.sh's real_engine_tests: {missing:?}"
+    );
+    let stale: Vec<_> = list.iter().filter(|name| !using.contains(**name)).collect();
+    assert!(
+        stale.is_empty(),
+        "tests/run.sh's real_engine_tests names programs that reach no engine: {stale:?}"
+    );
+}

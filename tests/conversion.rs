@@ -127,7 +127,8 @@ fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
 // Stats: every ContainerSample field on every shape
 // ---------------------------------------------------------------------------------------
 
-const LINUX_STATS: [&str; 9] = [
+const LINUX_STATS: [&str; 10] = [
+    "linux-docker-28.5-limited.json",
     "linux-cgroup-v1-network.json",
     "linux-cgroup-v1-blkio.json",
     "linux-cgroup-v1-no-network.json",
@@ -138,7 +139,8 @@ const LINUX_STATS: [&str; 9] = [
     "linux-cgroup-v2-inactive-above-usage.json",
     "linux-api-1.52-os-type.json",
 ];
-const CGROUP_V1_STATS: [&str; 5] = [
+const CGROUP_V1_STATS: [&str; 6] = [
+    "linux-docker-28.5-limited.json",
     "linux-cgroup-v1-network.json",
     "linux-cgroup-v1-blkio.json",
     "linux-cgroup-v1-no-network.json",
@@ -288,6 +290,42 @@ fn cgroup_v1_limited_container_is_throttled_and_has_a_pids_limit() {
     };
     assert_eq!(
         sample("linux-cgroup-v1-limited.json", OsType::Linux),
+        expected
+    );
+}
+
+#[test]
+fn a_docker_28_one_shot_answer_without_name_or_id() {
+    let json = raw("linux-docker-28.5-limited.json");
+    assert!(json.get("name").is_none() && json.get("id").is_none());
+    assert!(json["memory_stats"].get("failcnt").is_none());
+    let expected = ContainerSample {
+        cpu_seconds: ns(1_577_960_183),
+        cpu_user_seconds: ns(1_560_000_000),
+        cpu_system_seconds: ns(10_000_000),
+        cpu_cfs_periods: Some(31),
+        cpu_cfs_throttled_periods: Some(30),
+        cpu_cfs_throttled_seconds: ns(1_490_883_386),
+        memory_bytes: Some(5_898_240),
+        // usage 5 898 240 − total_inactive_file 4 194 304.
+        memory_working_set_bytes: Some(1_703_936),
+        memory_rss_bytes: Some(61_440),
+        memory_cache_bytes: Some(5_242_880),
+        memory_mapped_file_bytes: Some(0),
+        memory_max_usage_bytes: Some(7_262_208),
+        // Omitted when 0.
+        memory_failcnt: Some(0),
+        // No entries yet (the 5 MiB are still in the page cache): a real 0 on cgroup v1.
+        fs_read_bytes: Some(0),
+        fs_write_bytes: Some(0),
+        fs_reads: Some(0),
+        fs_writes: Some(0),
+        threads: Some(1),
+        threads_max: Some(50),
+        ..ContainerSample::default()
+    };
+    assert_eq!(
+        sample("linux-docker-28.5-limited.json", OsType::Linux),
         expected
     );
 }
@@ -524,21 +562,27 @@ fn a_record_os_type_wins_over_the_engine_os() {
 
 #[test]
 fn podman_record_without_memory_stats_map() {
-    // No `memory_stats.stats`: neither cgroup shape, so none of the memory breakdown
-    // (stats.rs), not even a working set; no io_serviced_recursive, no throttling_data.
+    // Captured from Podman 5.8. No `memory_stats.stats`: neither cgroup shape, so none of
+    // the memory breakdown (stats.rs), not even a working set; no io_serviced_recursive.
+    // Its throttling_data is read as it stands (always zero on Podman: the fan-out drops it
+    // for Podman engines, tests/podman.rs).
     let expected = ContainerSample {
-        cpu_seconds: ns(42_000_000),
-        cpu_user_seconds: ns(40_000_000),
-        cpu_system_seconds: ns(2_000_000),
-        memory_bytes: Some(3_145_728),
-        network_receive_bytes: Some(123),
-        network_transmit_bytes: Some(456),
-        fs_read_bytes: Some(4096),
-        fs_write_bytes: Some(8192),
-        threads: Some(2),
+        cpu_seconds: ns(1_741_461_468),
+        cpu_user_seconds: ns(1_717_472_729),
+        cpu_system_seconds: ns(23_988_739),
+        cpu_cfs_periods: Some(0),
+        cpu_cfs_throttled_periods: Some(0),
+        cpu_cfs_throttled_seconds: Some(0.0),
+        memory_bytes: Some(491_520),
+        // Op `Read`/`Write` only: `Sync` and `Total` would double them.
+        fs_read_bytes: Some(8192),
+        fs_write_bytes: Some(0),
+        threads: Some(1),
         ..ContainerSample::default()
     };
-    assert!(raw("podman.json")["memory_stats"].get("stats").is_none());
+    let json = raw("podman.json");
+    assert!(json["memory_stats"].get("stats").is_none());
+    assert!(json.get("networks").is_none());
     assert_eq!(sample("podman.json", OsType::Linux), expected);
 }
 

@@ -181,7 +181,7 @@ async fn help_lists_every_setting_with_its_variable_and_default() {
         ("--docker-socket-path", "DOCKER_SOCKET_PATH", None),
         ("--scrape-timeout", "SCRAPE_TIMEOUT", Some("8")),
         ("--cache-ttl", "CACHE_TTL", Some("1")),
-        ("--max-concurrency", "MAX_CONCURRENCY", Some("512")),
+        ("--max-concurrency", "MAX_CONCURRENCY", Some("auto")),
         ("--poll-interval", "POLL_INTERVAL", None),
         ("--log-filter", "RUST_LOG", Some("info")),
     ] {

@@ -1,5 +1,5 @@
-//! The exporter against a real Podman (Debian's 4.3, its Docker-compatible service started
-//! by tests/podman.sh and found through `DSE_PODMAN_HOST`): busybox containers with known
+//! The exporter against a real Podman (Debian's 4.3 or forky's 5.8, its Docker-compatible
+//! service started by tests/podman.sh and found through `DSE_PODMAN_HOST`): busybox containers with known
 //! behaviour — a CPU burner, an idle one, a paused one and one that exited — scraped, and
 //! every family checked against Podman's own stats and inspect answers read around the
 //! scrape. What Podman does not report (the memory breakdown, without `memory_stats.stats`)
@@ -18,6 +18,7 @@ async fn a_real_podman_scrape_matches_podmans_own_stats() {
     let socket = podman_socket();
     let mut fleet = PodmanFleet::new("podman");
     let burner = fleet.run("burner", false, "while :; do :; done");
+    let throttled = fleet.run_with("throttled", &["--cpus", "0.2"], "while :; do :; done");
     let idle = fleet.run("idle", false, "sleep 3600");
     let paused = fleet.run("paused", false, "sleep 3600");
     podman(&["pause", &fleet.name("paused")]);
@@ -43,9 +44,10 @@ async fn a_real_podman_scrape_matches_podmans_own_stats() {
         );
         assert_eq!(errors, Some(0.0), "{kind} errors:\n{body}");
     }
+    let version = podman(&["version", "--format", "{{.Server.Version}}"]);
     assert!(
-        body.contains("docker_engine_info{version=\"4.3.1\""),
-        "{body}"
+        body.contains(&format!("docker_engine_info{{version=\"{version}\"")),
+        "Podman {version}:\n{body}"
     );
 
     for (role, id) in with_stats {
@@ -73,6 +75,32 @@ async fn a_real_podman_scrape_matches_podmans_own_stats() {
         assert_eq!(series(body, family, &burner), None, "{family}");
     }
 
+    // Podman's throttling_data is always zero (4.3 and 5.8 alike), even for a container
+    // throttled in most periods, as its cgroup shows: no CFS series at all, rather than
+    // series claiming it was never throttled.
+    let answer = &engine_stats_at(&socket, &[throttled.as_str()]).await[throttled.as_str()];
+    assert_eq!(
+        answer["cpu_stats"]["throttling_data"]["throttled_periods"], 0,
+        "Podman now reports throttling: {answer}"
+    );
+    let pid = engine_inspect_at(&socket, &throttled).await["State"]["Pid"]
+        .as_u64()
+        .unwrap();
+    let in_cgroup = throttled_periods_in_cgroup(pid);
+    assert!(
+        in_cgroup > 0,
+        "the cgroup of a container held to 0.2 CPU shows no throttling"
+    );
+    for family in [
+        "container_cpu_cfs_periods_total",
+        "container_cpu_cfs_throttled_periods_total",
+        "container_cpu_cfs_throttled_seconds_total",
+    ] {
+        for id in [&burner, &throttled] {
+            assert_eq!(series(body, family, id), None, "{family} of {id}");
+        }
+    }
+
     // From inspect: the exited container's last run, and limits.
     let inspect = engine_inspect_at(&socket, &exited).await;
     assert_eq!(series(body, "container_state", &exited), Some(0.0));
@@ -92,4 +120,22 @@ async fn a_real_podman_scrape_matches_podmans_own_stats() {
         engine_inspect_at(&socket, &idle).await["RestartCount"].as_f64()
     );
     drop(fleet);
+}
+
+/// `nr_throttled` of the cgroup v1 cpu controller holding process `pid`.
+fn throttled_periods_in_cgroup(pid: u64) -> u64 {
+    let cgroups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    let path = cgroups
+        .lines()
+        .find_map(|line| {
+            let (_, rest) = line.split_once(':')?;
+            let (controllers, path) = rest.split_once(':')?;
+            controllers.split(',').any(|c| c == "cpu").then_some(path)
+        })
+        .expect("a cpu controller line in /proc/<pid>/cgroup (cgroup v1 here)");
+    let stat = std::fs::read_to_string(format!("/sys/fs/cgroup/cpu{path}/cpu.stat")).unwrap();
+    stat.lines()
+        .find_map(|l| l.strip_prefix("nr_throttled "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("nr_throttled in cpu.stat")
 }

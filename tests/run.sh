@@ -2,12 +2,15 @@
 # The test command. On a fresh Debian machine it installs what the tests need (Debian's
 # docker.io, busybox-static, prometheus and promtool, docker-compose, mingw-w64 and Wine,
 # musl-tools, openssl, haproxy, chromium and chromium-driver, Podman, qemu-user-static,
-# skopeo), starts the isolated test engine unless DOCKER_HOST already points at a working
-# one and the Podman service unless DSE_PODMAN_HOST does, runs the release command
-# (scripts/dist.sh: every platform's binary, the archives and the OCI image) and
-# cross-builds the Windows test programs, runs the whole test suite, runs the crate's tests
-# built for Windows under Wine, and stops what it started. Extra arguments go to the
-# `cargo test` of the Linux suite.
+# skopeo, wget), starts the engines that are not running yet (Docker 20.10 and Podman 4.3
+# from the host's packages, Docker 28.5 and Podman 5.8 from a Debian forky root built once
+# under /var/tmp: tests/engine.sh, tests/podman.sh, tests/forky.sh), runs the release
+# command (scripts/dist.sh: every platform's binary, the archives and the OCI image) and
+# cross-builds the Windows test programs, runs the whole test suite against Docker 20.10
+# and Podman 4.3 and the real-engine test programs again against Docker 28.5 and Podman
+# 5.8, runs the crate's tests built for Windows under Wine, and stops what it started.
+# DSE_ENGINES limits the engines ("28.5": everything against Docker 28.5 and Podman 5.8
+# only). Extra arguments go to every `cargo test` of the Linux suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +31,9 @@ dpkg -s qemu-user-static >/dev/null 2>&1 || missing+=(qemu-user-static)
 command -v update-binfmts >/dev/null || missing+=(binfmt-support)
 command -v skopeo >/dev/null || missing+=(skopeo)
 command -v unzip >/dev/null || missing+=(unzip)
+# Docker 28.5 and Podman 5.8 run from a Debian forky root that tests/forky.sh makes with
+# forky's debootstrap, which fetches with wget.
+command -v wget >/dev/null || missing+=(wget)
 # The live page's test drives Debian's chromium over WebDriver.
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
@@ -47,21 +53,45 @@ if ((${#missing[@]} + ${#podman[@]})); then
     fi
 fi
 
+# The engines: each Docker Engine with the Podman of its generation. The first pair runs the
+# whole suite; every other pair runs again the test programs that use a real engine
+# (real_engine_tests below), so each of those runs on every engine of its kind. DSE_ENGINES
+# limits a run: "28.5" tests everything against Docker 28.5 and Podman 5.8 only.
+engines=(${DSE_ENGINES:-20.10 28.5})
+podman_of() {
+    case $1 in
+        20.10) echo 4.3 ;;
+        28.5) echo 5.8 ;;
+        *) echo "DSE_ENGINES: no Docker Engine $1 here; 20.10 or 28.5" >&2; exit 2 ;;
+    esac
+}
+for version in "${engines[@]}"; do podman_of "$version" >/dev/null; done
+# The test programs that talk to a real Docker Engine or Podman (tests/architecture.rs
+# checks that no such program is missing here).
+real_engine_tests=(deployment disk_usage engine_tls faults least_privilege live_page podman
+    real_engine real_engine_lifecycle socket_proxy stats_source web_prometheus)
+
 stop=()
-if [[ -z ${DOCKER_HOST:-} ]] || ! docker version >/dev/null 2>&1; then
-    DOCKER_HOST=$(tests/engine.sh start)
-    export DOCKER_HOST
-    stop+=("tests/engine.sh stop")
-fi
-if [[ -z ${DSE_PODMAN_HOST:-} ]] || ! curl -sf --unix-socket "${DSE_PODMAN_HOST#unix://}" http://podman/_ping >/dev/null; then
-    DSE_PODMAN_HOST=$(tests/podman.sh start)
-    export DSE_PODMAN_HOST
-    stop+=("tests/podman.sh stop")
-fi
+# Starts an engine unless it answers already (a CI run has started all four), and then
+# remembers to stop it.
+ensure() {
+    local script=$1 version=$2
+    if ! tests/"$script" answers "$version"; then
+        tests/"$script" start "$version" >/dev/null
+        stop+=("tests/$script stop $version")
+    fi
+}
+declare -A docker_host podman_host
+for version in "${engines[@]}"; do
+    podman_version=$(podman_of "$version")
+    ensure engine.sh "$version"
+    ensure podman.sh "$podman_version"
+    docker_host[$version]=$(tests/engine.sh host "$version")
+    podman_host[$version]=$(tests/podman.sh host "$podman_version")
+done
 if ((${#stop[@]})); then
     trap 'for command in "${stop[@]}"; do $command; done' EXIT
 fi
-echo "testing against the Docker Engine at $DOCKER_HOST and Podman at $DSE_PODMAN_HOST" >&2
 
 export WINEPREFIX=${WINEPREFIX:-/var/tmp/dse-wine}
 export WINEDLLOVERRIDES="mscoree=;mshtml="
@@ -81,5 +111,13 @@ scripts/dist.sh
 DSE_WINDOWS_BIN_DIR=$(tests/windows.sh build)
 export DSE_WINDOWS_BIN_DIR
 
-cargo test --locked --workspace --all-targets "$@"
+first=${engines[0]}
+echo "testing everything against Docker ${first} at ${docker_host[$first]} and Podman $(podman_of "$first") at ${podman_host[$first]}" >&2
+DOCKER_HOST=${docker_host[$first]} DSE_PODMAN_HOST=${podman_host[$first]} \
+    cargo test --locked --workspace --all-targets "$@"
+for version in "${engines[@]:1}"; do
+    echo "testing the real-engine programs against Docker ${version} at ${docker_host[$version]} and Podman $(podman_of "$version") at ${podman_host[$version]}" >&2
+    DOCKER_HOST=${docker_host[$version]} DSE_PODMAN_HOST=${podman_host[$version]} \
+        cargo test --locked "${real_engine_tests[@]/#/--test=}" "$@"
+done
 tests/windows.sh unit-tests

@@ -244,6 +244,23 @@ async fn behind_the_proxy_the_exporter_matches_the_engine_and_is_never_refused()
         "requests the proxy did not answer 200: {not_ok:#?}\n{}",
         proxy.log_text()
     );
+    // Negotiated: every request but /version and /_ping carries the engine's own newest
+    // API version (1.41 on Docker 20.10, 1.51 on 28.5), no older, no newer.
+    let engine_api = engine_answer("/version").await["ApiVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pinned = format!("/v{engine_api}/");
+    for request in &requests {
+        let path = unversioned(&request.uri);
+        if path.starts_with("/version") || path.starts_with("/_ping") {
+            continue;
+        }
+        assert!(
+            request.uri.starts_with(&pinned),
+            "not at API {engine_api}: {request:?}"
+        );
+    }
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     let mut switches = BTreeSet::new();
     for request in &requests {

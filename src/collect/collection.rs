@@ -23,7 +23,7 @@ use super::scrape_errors::{ErrorType, ScrapeErrors};
 use super::selection::Selection;
 use super::source::{Cgroupfs, StatsSource, StatsSourceSetting, choose};
 use crate::common::lock;
-use crate::engine::{Engine, InfoAnswer, OsType, Sizes, VersionAnswer};
+use crate::engine::{Behaviour, Engine, InfoAnswer, OsType, Sizes, VersionAnswer};
 use crate::snapshot::{ContainerEntry, Snapshot};
 
 /// Collections from one engine, with what they keep for the next.
@@ -32,7 +32,8 @@ pub struct Collector {
     selection: Selection,
     /// The selection's `docker ps` filters, as every listing sends them.
     list_filters: HashMap<String, Vec<String>>,
-    max_concurrency: usize,
+    /// `None`: as the engine's version tells ([`Behaviour::default_concurrency`]).
+    max_concurrency: Option<usize>,
     kept: Mutex<Kept>,
     /// Where stats come from, once [`Collector::settle_stats_source`] chose; the API until
     /// then.
@@ -60,16 +61,23 @@ struct Listed {
     changes: Changes,
     /// How long the engine took to answer the listing.
     took: Duration,
+    /// How the engine answers, as its `/version` tells.
+    behaviour: Behaviour,
 }
 
 impl Collector {
-    /// Collections from `engine` of the containers `selection` covers.
-    pub fn new(engine: Arc<Engine>, selection: Selection, max_concurrency: usize) -> Collector {
+    /// Collections from `engine` of the containers `selection` covers, with at most
+    /// `max_concurrency` stats requests in flight (`None`: as many as suit the engine).
+    pub fn new(
+        engine: Arc<Engine>,
+        selection: Selection,
+        max_concurrency: Option<usize>,
+    ) -> Collector {
         Collector {
             engine,
             list_filters: selection.list_filters(),
             selection,
-            max_concurrency: max_concurrency.max(1),
+            max_concurrency: max_concurrency.map(|n| n.max(1)),
             kept: Mutex::new(Kept::default()),
             source: OnceLock::new(),
         }
@@ -133,7 +141,10 @@ impl Collector {
             let requests = Requests {
                 engine: &self.engine,
                 source: self.source(),
-                max_concurrency: self.max_concurrency,
+                max_concurrency: self
+                    .max_concurrency
+                    .unwrap_or_else(|| listed.behaviour.default_concurrency()),
+                reports_throttling: listed.behaviour.reports_throttling,
                 os,
                 deadline,
             };
@@ -256,6 +267,7 @@ impl Collector {
             containers,
             changes,
             took,
+            behaviour: version.behaviour(),
         })
     }
 

@@ -22,6 +22,9 @@ pub(super) struct Requests<'a> {
     pub(super) engine: &'a Engine,
     pub(super) source: &'a StatsSource,
     pub(super) max_concurrency: usize,
+    /// False for an engine whose throttling counts are always zero (Podman): they are
+    /// dropped, so that no series claims a container was never throttled.
+    pub(super) reports_throttling: bool,
     /// The engine's OS type, which decides how records are read.
     pub(super) os: OsType,
     pub(super) deadline: Instant,
@@ -64,6 +67,7 @@ pub(super) async fn fetch_all(
         engine,
         source,
         max_concurrency,
+        reports_throttling,
         os,
         deadline,
     } = *requests;
@@ -107,7 +111,12 @@ pub(super) async fn fetch_all(
                     );
                 }
                 match outcome {
-                    StatsOutcome::Sample(sample) => container.sample = Some(sample),
+                    StatsOutcome::Sample(mut sample) => {
+                        if !reports_throttling {
+                            sample.forget_throttling();
+                        }
+                        container.sample = Some(sample);
+                    }
                     StatsOutcome::NotRunning => debug!(
                         "container {} stopped before its stats were read",
                         container.name

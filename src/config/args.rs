@@ -5,14 +5,6 @@
 
 use clap::{CommandFactory, Parser};
 
-/// Stats requests in flight at once unless `MAX_CONCURRENCY` says otherwise.
-///
-/// The engine answers a one-shot stats request on its next collector tick (once a second on
-/// Docker 20.10), so a limit below the number of running containers multiplies that tick:
-/// 150 containers took 1.35 s with 512 in flight and 5.4 s with 32. Up to 512 containers
-/// cost one tick; the limit protects the engine at thousands. See docs/PERFORMANCE.md.
-pub const DEFAULT_MAX_CONCURRENCY: usize = 512;
-
 /// How old the containers' disk usage may grow unless `DISK_USAGE_MAX_AGE` says otherwise.
 ///
 /// The engine walks every writable layer to answer sizes: ~25 µs per container with a few
@@ -107,8 +99,15 @@ pub struct Args {
     #[arg(long, env = "CACHE_TTL", default_value = "1", value_name = "SECONDS")]
     pub cache_ttl: String,
 
-    /// Stats requests in flight at once.
-    #[arg(long, env = "MAX_CONCURRENCY", default_value_t = DEFAULT_MAX_CONCURRENCY.to_string(), value_name = "N")]
+    /// Stats requests in flight at once; `auto`: 512 toward an engine that answers stats on
+    /// its 1 s tick (Docker before 23.0.8), 32 toward one that answers at once (Docker
+    /// 23.0.8+, 24.0.7+, 25+, Podman).
+    #[arg(
+        long,
+        env = "MAX_CONCURRENCY",
+        default_value = "auto",
+        value_name = "N"
+    )]
     pub max_concurrency: String,
 
     /// Docker label keys to export as `container_label_<key>` on every container series,

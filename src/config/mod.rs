@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use args::{Args, DEFAULT_DISK_USAGE_MAX_AGE, DEFAULT_MAX_CONCURRENCY};
+pub use args::{Args, DEFAULT_DISK_USAGE_MAX_AGE};
 pub use error::ConfigError;
 
 use parse::{
@@ -43,8 +43,9 @@ pub struct Config {
     pub scrape_timeout: Duration,
     /// How long a finished collection may be reused.
     pub cache_ttl: Duration,
-    /// Stats requests in flight at once.
-    pub max_concurrency: usize,
+    /// Stats requests in flight at once; `None`: chosen from the engine's version
+    /// (`engine/behaviour.rs`).
+    pub max_concurrency: Option<usize>,
     /// Scrapes answered at once (0: no limit).
     pub max_requests: usize,
     /// The web configuration file, read at start (see `web/admission/security.rs`).
@@ -178,11 +179,7 @@ mod tests {
         expect("docker_config", "DOCKER_CONFIG", &[]);
         expect("scrape_timeout", "SCRAPE_TIMEOUT", &["8"]);
         expect("cache_ttl", "CACHE_TTL", &["1"]);
-        expect(
-            "max_concurrency",
-            "MAX_CONCURRENCY",
-            &[&DEFAULT_MAX_CONCURRENCY.to_string()],
-        );
+        expect("max_concurrency", "MAX_CONCURRENCY", &["auto"]);
         expect("poll_interval", "POLL_INTERVAL", &[]);
         expect("web_max_requests", "WEB_MAX_REQUESTS", &["40"]);
         expect("container_labels", "CONTAINER_LABELS", &[]);
@@ -198,7 +195,7 @@ mod tests {
         assert_eq!(c.listen, "0.0.0.0:8003".parse().unwrap());
         assert_eq!(c.scrape_timeout, Duration::from_secs(8));
         assert_eq!(c.cache_ttl, Duration::from_secs(1));
-        assert_eq!(c.max_concurrency, DEFAULT_MAX_CONCURRENCY);
+        assert_eq!(c.max_concurrency, None);
         assert_eq!(c.endpoint, Endpoint::platform_default());
         assert_eq!(c.log_filter, "info");
         assert!(!c.poll_interval_given);
@@ -252,7 +249,13 @@ mod tests {
             config(&["--max-concurrency", "16"])
                 .unwrap()
                 .max_concurrency,
-            16
+            Some(16)
+        );
+        assert_eq!(
+            config(&["--max-concurrency", "auto"])
+                .unwrap()
+                .max_concurrency,
+            None
         );
     }
 

@@ -101,13 +101,17 @@ pub(super) fn parse_root(setting: &'static str, value: &str) -> Result<PathBuf, 
         .ok_or_else(|| ConfigError::new(setting, value, "expected a directory"))
 }
 
-pub(super) fn parse_concurrency(value: &str) -> Result<usize, ConfigError> {
+/// `auto` (chosen from the engine's version: `None`) or a limit.
+pub(super) fn parse_concurrency(value: &str) -> Result<Option<usize>, ConfigError> {
+    if value.trim() == "auto" {
+        return Ok(None);
+    }
     match value.trim().parse::<usize>() {
-        Ok(n) if (1..=65_536).contains(&n) => Ok(n),
+        Ok(n) if (1..=65_536).contains(&n) => Ok(Some(n)),
         _ => Err(ConfigError::new(
             "MAX_CONCURRENCY",
             value,
-            "expected a whole number from 1 to 65536",
+            "expected auto or a whole number from 1 to 65536",
         )),
     }
 }

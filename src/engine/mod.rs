@@ -2,6 +2,7 @@
 //!
 //! - `client.rs`: [`Engine`], the read-only requests the exporter makes;
 //! - `answers.rs`: the lenient wire models of the answers read here, and [`OsType`];
+//! - `behaviour.rs`: what an engine's version tells about how it answers, [`Behaviour`];
 //! - `stats_answer.rs`: the lean wire model of a stats answer, [`StatsAnswer`];
 //! - `error.rs`: [`EngineError`], with hints for TLS failures;
 //! - `endpoint.rs`: which engine, decided as the docker CLI decides; `platform.rs` its
@@ -13,6 +14,7 @@
 
 mod answers;
 mod api_version;
+mod behaviour;
 mod client;
 mod context;
 mod endpoint;
@@ -27,6 +29,8 @@ pub use answers::{
     ListedContainer, ListedHealth, OsType, VersionAnswer,
 };
 pub use api_version::negotiated_minor;
+pub(crate) use behaviour::Behaviour;
+pub use behaviour::{CONCURRENCY_AT_ONCE, CONCURRENCY_ON_A_TICK};
 pub use client::Engine;
 pub(crate) use client::{Listing, Sizes};
 pub use endpoint::Endpoint;

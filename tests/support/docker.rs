@@ -14,8 +14,16 @@ pub const BUSYBOX_IMAGE: &str = "dse-busybox:test";
 /// The Dockerfile's runtime stage around the host-built static binary.
 pub const EXPORTER_IMAGE: &str = "dse-exporter:test";
 
-/// The engine's unix socket, from DOCKER_HOST (default: /var/run/docker.sock).
+/// The engine's unix socket, from DOCKER_HOST (default: /var/run/docker.sock). The first
+/// call makes every later failure of the test program name the engine it ran against.
 pub fn engine_socket() -> PathBuf {
+    let socket = socket_from_environment();
+    static NAMED: OnceLock<()> = OnceLock::new();
+    NAMED.get_or_init(|| crate::name_engine_in_failures(engine_description()));
+    socket
+}
+
+fn socket_from_environment() -> PathBuf {
     let host = std::env::var("DOCKER_HOST").unwrap_or_default();
     let path = match host.strip_prefix("unix://") {
         Some(path) => path.to_string(),
@@ -23,6 +31,57 @@ pub fn engine_socket() -> PathBuf {
         None => panic!("these tests need a unix:// DOCKER_HOST, not {host:?}"),
     };
     PathBuf::from(path)
+}
+
+/// The engine's version as it reports it (`28.5.2+dfsg4`), once per test program.
+pub fn engine_version() -> String {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            cli()
+                .args(["version", "--format", "{{.Server.Version}}"])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_default()
+        })
+        .clone()
+}
+
+/// "Docker Engine 28.5.2+dfsg4 (API 1.51) at unix:///…", or that none answers there.
+fn engine_description() -> String {
+    let socket = socket_from_environment();
+    let api = cli()
+        .args(["version", "--format", "{{.Server.APIVersion}}"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match api {
+        Some(api) => format!(
+            "Docker Engine {} (API {api}) at unix://{}",
+            engine_version(),
+            socket.display()
+        ),
+        None => format!("no Docker Engine answering at unix://{}", socket.display()),
+    }
+}
+
+/// Which of the engines tests/engine.sh starts this one is (`20.10` or `28.5`): what a
+/// test's private engine ([`crate::spare_engine`]) is started as.
+pub fn engine_release() -> &'static str {
+    let version = engine_version();
+    if version.starts_with("20.10.") {
+        "20.10"
+    } else if version.starts_with("28.5.") {
+        "28.5"
+    } else {
+        panic!(
+            "the test engine is Docker {version:?}; tests/engine.sh starts 20.10 or 28.5, whose \
+             private engines the tests can start too"
+        )
+    }
 }
 
 /// The docker CLI: Debian's (docker.io), whose `docker build` can use the engine's
@@ -36,7 +95,7 @@ fn cli() -> Command {
     let mut command = Command::new(program);
     command.env(
         "DOCKER_HOST",
-        format!("unix://{}", engine_socket().display()),
+        format!("unix://{}", socket_from_environment().display()),
     );
     command
 }

@@ -28,7 +28,7 @@ pub fn config_for(socket: &Path) -> Config {
         endpoint_reason: "the test".to_string(),
         scrape_timeout: Duration::from_secs(8),
         cache_ttl: Duration::ZERO,
-        max_concurrency: 512,
+        max_concurrency: None,
         max_requests: 40,
         web_config_file: None,
         selection: Selection::all(),

@@ -23,6 +23,18 @@ pub fn exporter_binary() -> PathBuf {
     ))
 }
 
+/// Makes every later panic of this test program say which engine it ran against
+/// (`description`) before its own message: the same tests run against several engines
+/// (tests/run.sh), and a failure must name the one that failed. Several engines of a
+/// program (Docker and Podman) each add their line.
+pub fn name_engine_in_failures(description: String) {
+    let earlier = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        eprintln!("this test ran against {description}");
+        earlier(info);
+    }));
+}
+
 #[cfg(unix)]
 pub mod browser;
 #[cfg(unix)]

@@ -5,9 +5,35 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 
-/// The Podman service's socket, from `DSE_PODMAN_HOST` (`unix://…`).
+/// The Podman service's socket, from `DSE_PODMAN_HOST` (`unix://…`). The first call makes
+/// every later failure of the test program name the Podman it ran against.
 pub fn podman_socket() -> PathBuf {
+    let socket = socket_from_environment();
+    static NAMED: OnceLock<()> = OnceLock::new();
+    NAMED.get_or_init(|| {
+        let version = Command::new(SCRIPT)
+            .args([
+                "cli",
+                "version",
+                "--format",
+                "{{.Server.Version}} (API {{.Server.APIVersion}})",
+            ])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_else(|| "of unknown version".into());
+        crate::name_engine_in_failures(format!("Podman {version} at unix://{}", socket.display()))
+    });
+    socket
+}
+
+/// tests/podman.sh, which runs the podman CLI of the service `DSE_PODMAN_HOST` names.
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../podman.sh");
+
+fn socket_from_environment() -> PathBuf {
     let host = std::env::var("DSE_PODMAN_HOST").unwrap_or_else(|_| {
         panic!("DSE_PODMAN_HOST is not set: run tests/run.sh, which starts Podman's service (tests/podman.sh)")
     });
@@ -19,8 +45,7 @@ pub fn podman_socket() -> PathBuf {
 
 /// Runs `podman args` against the service's storage; panics with its stderr on failure.
 pub fn podman(args: &[&str]) -> String {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../podman.sh");
-    let output = Command::new(script)
+    let output = Command::new(SCRIPT)
         .arg("cli")
         .args(args)
         .output()
@@ -64,9 +89,19 @@ impl PodmanFleet {
 
     /// Runs busybox's `script` as `role`; `to_end` waits until it has exited. Returns the id.
     pub fn run(&mut self, role: &str, to_end: bool, script: &str) -> String {
+        self.run_options(role, to_end, &[], script)
+    }
+
+    /// Runs busybox's `script` as `role` with extra `options` (`--cpus 0.2`); the id.
+    pub fn run_with(&mut self, role: &str, options: &[&str], script: &str) -> String {
+        self.run_options(role, false, options, script)
+    }
+
+    fn run_options(&mut self, role: &str, to_end: bool, options: &[&str], script: &str) -> String {
         let name = self.name(role);
         let mut args = vec!["run", "-d", "--name", &name];
         args.extend_from_slice(&RUN_FLAGS);
+        args.extend_from_slice(options);
         args.extend_from_slice(&["dse-busybox:test", "sh", "-c", script]);
         let id = podman(&args);
         self.names.push(name.clone());
@@ -84,7 +119,6 @@ impl Drop for PodmanFleet {
         }
         let mut args = vec!["rm", "-f", "-t", "0"];
         args.extend(self.names.iter().map(String::as_str));
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../podman.sh");
-        let _ = Command::new(script).arg("cli").args(&args).output();
+        let _ = Command::new(SCRIPT).arg("cli").args(&args).output();
     }
 }

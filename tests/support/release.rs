@@ -95,19 +95,26 @@ pub fn oci_archive() -> PathBuf {
 }
 
 /// Copies the `architecture`/`variant` image of the release's OCI archive into the engine
-/// at `socket` as `tag`, with Debian's skopeo, as the README tells users to.
+/// at `socket` as `tag`, as the README tells users to: Debian's skopeo writes it as a
+/// docker archive, and `docker load` takes it in. (skopeo 1.9's own `docker-daemon:`
+/// transport speaks API 1.22, which Docker 25 and later refuse.)
 pub fn load_image(socket: &Path, architecture: &str, variant: Option<&str>, tag: &str) {
     let source = format!("oci-archive:{}:{}", oci_archive().display(), version());
+    let archive = std::env::temp_dir().join(format!(
+        "dse-image-{architecture}-{}-{}.tar",
+        variant.unwrap_or("none"),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&archive);
     let mut command = Command::new("skopeo");
     command.args(["--override-os", "linux", "--override-arch", architecture]);
     if let Some(variant) = variant {
         command.args(["--override-variant", variant]);
     }
     let output = command
-        .args(["copy", "--quiet", "--dest-daemon-host"])
-        .arg(format!("unix://{}", socket.display()))
+        .args(["copy", "--quiet"])
         .arg(&source)
-        .arg(format!("docker-daemon:{tag}"))
+        .arg(format!("docker-archive:{}:{tag}", archive.display()))
         .output()
         .expect("Debian's skopeo (tests/run.sh installs it)");
     assert!(
@@ -115,4 +122,10 @@ pub fn load_image(socket: &Path, architecture: &str, variant: Option<&str>, tag:
         "skopeo copy {source} ({architecture} {variant:?}): {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    let loaded = crate::docker::docker_with(
+        &["load", "-q", "-i", &archive.to_string_lossy()],
+        &[("DOCKER_HOST", &format!("unix://{}", socket.display()))],
+    );
+    let _ = std::fs::remove_file(&archive);
+    assert!(loaded.contains(tag), "docker load: {loaded}");
 }

@@ -1,6 +1,6 @@
-//! A private real Docker Engine beside the shared test engine: Debian's `dockerd` with its
-//! own data root, exec root, pidfile and unix socket under `/var/tmp`, no bridge and no
-//! iptables rules (DESIGN.md §7), that a test may stop (SIGTERM, then wait until the
+//! A private real Docker Engine beside the shared test engine, of the same release (20.10
+//! or 28.5, started by tests/engine.sh): its own data root, exec root, pidfile and unix
+//! socket under `/var/tmp`, no bridge and no iptables rules (DESIGN.md §7), that a test may stop (SIGTERM, then wait until the
 //! process is gone) and start again on the same data root and socket — what the shared
 //! engine, used by other tests at the same time, must never be put through. Extra daemon
 //! arguments (e.g. `--tlsverify` and a TCP listener, tls_engine.rs) can be given. Stopped,
@@ -11,7 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::docker::{BUSYBOX_IMAGE, build_busybox_image_with, docker_with};
+use super::docker::{BUSYBOX_IMAGE, build_busybox_image_with, docker_with, engine_release};
+
+/// The script that starts the tests' Docker Engines.
+const ENGINE_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../engine.sh");
+/// The script that builds the forky root and ends what its namespaces leave.
+const FORKY_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forky.sh");
 
 /// How long the engine may take to answer after it was started.
 const START_WAIT: Duration = Duration::from_secs(60);
@@ -94,17 +99,20 @@ impl SpareEngine {
             .append(true)
             .open(self.dir.join("dockerd.log"))
             .map_err(|e| format!("the spare engine's log: {e}"))?;
-        let child = Command::new("dockerd")
-            .args(["--data-root", &self.path("data")])
-            .args(["--exec-root", &self.path("exec")])
-            .args(["--pidfile", &self.path("docker.pid")])
-            .args(["-H", &self.host()])
-            .args(["--bridge=none", "--iptables=false"])
+        // tests/engine.sh knows how each release is started; its `run` becomes dockerd
+        // (the same process), so the child is the daemon.
+        let child = Command::new(ENGINE_SCRIPT)
+            .args(["run", engine_release(), &self.dir.to_string_lossy()])
             .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .map_err(|e| format!("cannot start dockerd (Debian's docker.io): {e}"))?;
+            .map_err(|e| {
+                format!(
+                    "cannot start dockerd {} (tests/engine.sh): {e}",
+                    engine_release()
+                )
+            })?;
         self.child = Some(child);
         let tries = START_WAIT.as_millis() / 250;
         for _ in 0..tries {
@@ -160,6 +168,27 @@ impl SpareEngine {
         let _ = child.wait();
     }
 
+    /// Freezes the daemon (SIGSTOP): it answers nothing, as a hung engine, until it is
+    /// stopped by [`SpareEngine::kill`].
+    pub fn freeze(&self) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill")
+                .args(["-STOP", &child.id().to_string()])
+                .status();
+        }
+    }
+
+    /// Ends the daemon at once (SIGKILL, as a crash or the kernel's OOM killer would) and
+    /// waits until it is gone. With `--live-restore` its containers outlive it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        // A killed dockerd leaves its pidfile, and refuses to start while it is there.
+        let _ = std::fs::remove_file(self.dir.join("docker.pid"));
+    }
+
     /// Starts the engine again on the same data root and socket, after [`SpareEngine::stop`],
     /// and waits until it answers.
     pub fn start_again(&mut self) {
@@ -179,10 +208,13 @@ impl SpareEngine {
             .output();
     }
 
-    /// Runs a busybox container named `name` with `options` and `script` on this engine;
-    /// its id.
+    /// Runs a busybox container named `name` with `options` and `script` on this engine
+    /// (with no network unless `options` name one); its id.
     pub fn run_with(&self, name: &str, options: &[&str], script: &str) -> String {
-        let mut args = vec!["run", "-d", "--name", name, "--network", "none"];
+        let mut args = vec!["run", "-d", "--name", name];
+        if !options.contains(&"--network") {
+            args.extend_from_slice(&["--network", "none"]);
+        }
         args.extend_from_slice(options);
         args.extend_from_slice(&[BUSYBOX_IMAGE, "sh", "-c", script]);
         self.docker(&args)
@@ -224,6 +256,16 @@ impl Drop for SpareEngine {
             .arg(self.path("data"))
             .stderr(Stdio::null())
             .status();
+        // An engine from the forky root leaves its mount namespace, containerd and any
+        // container its stop missed: all of it ends here, with its cgroups.
+        if engine_release() != "20.10" {
+            let parent = format!("/{}", self.dir.file_name().unwrap().to_string_lossy());
+            let _ = Command::new(FORKY_SCRIPT)
+                .arg("leave")
+                .arg(&self.dir)
+                .arg(parent)
+                .status();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -78,12 +78,7 @@ async fn trusted(engine: &Engine, fs: &Cgroupfs) -> Result<String, String> {
     if OsType::from_engine_name(&os) != OsType::Linux {
         return Err(format!("the engine runs {os} containers"));
     }
-    let podman = version
-        .components
-        .iter()
-        .flatten()
-        .any(|c| c.name.as_deref().is_some_and(|n| n.contains("Podman")));
-    if podman {
+    if version.is_podman() {
         return Err("the engine is Podman, whose cgroup layout is its own".into());
     }
     let info = within(engine.host_info())
