@@ -5,8 +5,8 @@
 //!    the exporter binary's CPU time per scrape and its memory, at the default
 //!    MAX_CONCURRENCY and two lower ones; then, at rest, its CPU over 60 idle seconds (the
 //!    target is no CPU at all) and RSS.
-//! 2. A real Docker Engine (DOCKER_HOST, or the isolated one tests/engine.sh starts) with
-//!    10, 60 and 150 busybox containers: the engine's floor, i.e. listing plus concurrent
+//! 2. Each real Docker Engine tests/engine.sh starts (20.10 and 28.5, or those
+//!    `DSE_SCALE_ENGINES` names, e.g. `28.5`) with 10, 60 and 150 busybox containers: the engine's floor, i.e. listing plus concurrent
 //!    one-shot stats for every container done by this program itself, against a scrape of
 //!    the exporter; interleaved, each after the engine's stats collector has gone idle.
 //!    Reported: medians, their ratio, exporter CPU per scrape and per container, exporter
@@ -18,10 +18,14 @@
 //! exporter (e.g. an earlier commit's) instead of this one; `DSE_SCALE_PARTS=real` (or
 //! `scripted`) runs one part only.
 //!
-//! 3. The same engine with 10, 60, 150 and 300 containers, `STATS_SOURCE=api` against
+//! 3. The same engines with 10, 60, 150 and 300 containers, `STATS_SOURCE=api` against
 //!    `STATS_SOURCE=cgroup` (`DSE_SCALE_PARTS=sources`): per source the scrape time, the
 //!    exporter's CPU and RSS, and the engine's CPU per scrape with the containers' shims
 //!    (dockerd + containerd + containerd-shim), beside the API floor of the same round.
+//!
+//! An engine's processes are those whose command line names its folder (dockerd's socket,
+//! containerd's configuration, each shim's address), so two engines running side by side
+//! are never counted together.
 //!
 //! Prints markdown tables. Needs root (for the engine), Debian's busybox-static and ~10 min.
 
@@ -64,27 +68,33 @@ fn main() {
         if runs("scripted") {
             scripted().await;
         }
-        if runs("real") {
-            real_engine().await;
-        }
-        if runs("sources") {
-            sources().await;
+        for release in engines() {
+            if runs("real") {
+                real_engine(&release).await;
+            }
+            if runs("sources") {
+                sources(&release).await;
+            }
         }
     });
 }
 
-/// Processes of the engine (dockerd and its containerd).
-fn engine_pids() -> Vec<u32> {
-    pids_named(&["dockerd", "containerd"])
+/// Processes of the engine at `socket` (dockerd and its containerd).
+fn engine_pids(socket: &Path) -> Vec<u32> {
+    pids_of(socket, &["dockerd", "containerd"])
 }
 
-/// Processes of the engine with the containers' shims (`containerd-shim-runc-v2`, whose
-/// name the kernel cuts to 15 characters): everything a stats request costs the engine.
-fn engine_and_shim_pids() -> Vec<u32> {
-    pids_named(&["dockerd", "containerd", "containerd-shim"])
+/// Processes of the engine at `socket` with the containers' shims
+/// (`containerd-shim-runc-v2`, whose name the kernel cuts to 15 characters): everything a
+/// stats request costs the engine.
+fn engine_and_shim_pids(socket: &Path) -> Vec<u32> {
+    pids_of(socket, &["dockerd", "containerd", "containerd-shim"])
 }
 
-fn pids_named(names: &[&str]) -> Vec<u32> {
+/// Processes named `names` whose command line names the folder of `socket` (the engine's
+/// own folder, tests/engine.sh).
+fn pids_of(socket: &Path, names: &[&str]) -> Vec<u32> {
+    let folder = format!("{}/", socket.parent().unwrap().display());
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -92,8 +102,18 @@ fn pids_named(names: &[&str]) -> Vec<u32> {
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            names.contains(&comm.trim())
+            let command = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            names.contains(&comm.trim()) && String::from_utf8_lossy(&command).contains(&folder)
         })
+        .collect()
+}
+
+/// The Docker Engines to measure, as tests/engine.sh names them.
+fn engines() -> Vec<String> {
+    std::env::var("DSE_SCALE_ENGINES")
+        .unwrap_or_else(|_| "20.10 28.5".into())
+        .split_whitespace()
+        .map(str::to_string)
         .collect()
 }
 
@@ -227,29 +247,24 @@ async fn steady_state_requests(engine: &FakeEngine, socket: &str) {
     println!();
 }
 
-/// Points DOCKER_HOST at the isolated test engine, started here, unless it is set.
-fn use_engine() -> PathBuf {
-    if std::env::var_os("DOCKER_HOST").is_none() {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/engine.sh");
-        let output = Command::new(script)
-            .arg("start")
-            .output()
-            .expect("tests/engine.sh");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        // SAFETY: the runtime's worker threads do not read the environment.
-        unsafe {
-            std::env::set_var(
-                "DOCKER_HOST",
-                String::from_utf8_lossy(&output.stdout).trim(),
-            )
-        };
-    }
-    docker::require_engine();
-    docker::engine_socket()
+/// Starts the isolated test engine of `release` (tests/engine.sh, unless it runs), points
+/// DOCKER_HOST at it, builds the busybox image there; its socket.
+fn use_engine(release: &str) -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/engine.sh");
+    let output = Command::new(script)
+        .args(["start", release])
+        .output()
+        .expect("tests/engine.sh");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let host = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    // SAFETY: the runtime's worker threads do not read the environment.
+    unsafe { std::env::set_var("DOCKER_HOST", &host) };
+    docker::build_busybox_image_with(&[("DOCKER_HOST", &host)]);
+    PathBuf::from(host.trim_start_matches("unix://"))
 }
 
 /// Runs containers `dse-perf-1` … `dse-perf-<n>` (adding what is missing).
@@ -302,11 +317,10 @@ async fn floor(socket: &Path) -> Duration {
     started.elapsed()
 }
 
-async fn real_engine() {
-    let socket = use_engine();
-    docker::build_busybox_image();
+async fn real_engine(release: &str) {
+    let socket = use_engine(release);
     remove_fleet();
-    let engine = engine_pids();
+    let engine = engine_pids(&socket);
     println!("## A real Docker Engine: floor against exporter\n");
     println!(
         "{}\n",
@@ -370,7 +384,7 @@ async fn real_engine() {
 /// gone idle.
 async fn engine_request_costs(socket: &Path) {
     const REPEATS: usize = 50;
-    let engine = engine_pids();
+    let engine = engine_pids(socket);
     let list = http::unix_get(socket, "/containers/json")
         .await
         .expect("list");
@@ -434,22 +448,29 @@ async fn tick_multiplication(socket: &Path) {
 
 /// `STATS_SOURCE=api` against `STATS_SOURCE=cgroup` on the same fleets, interleaved with
 /// the floor, each after the engine's stats collector has gone idle.
-async fn sources() {
-    let socket = use_engine();
-    docker::build_busybox_image();
+async fn sources(release: &str) {
+    let socket = use_engine(release);
     remove_fleet();
     println!("## Stats sources on a real Docker Engine: API against cgroupfs\n");
+    println!(
+        "{}\n",
+        docker(&[
+            "version",
+            "--format",
+            "Docker Engine {{.Server.Version}} (API {{.Server.APIVersion}}), {{.Server.Os}}"
+        ])
+    );
     println!(
         "Medians of {ROUNDS} interleaved rounds (floor, api scrape, cgroup scrape) after a first scrape of each; engine CPU is dockerd + containerd + every containerd-shim, means over the rounds.\n"
     );
     println!(
-        "| containers | floor | scrape api | scrape cgroup | cgroup ÷ floor | exporter CPU api | exporter CPU cgroup | engine CPU api | engine CPU cgroup | cgroup ÷ api (engine) | RSS api | RSS cgroup |"
+        "| containers | floor | scrape api | scrape cgroup | api ÷ floor | cgroup ÷ api | exporter CPU api (per container) | exporter CPU cgroup (per container) | engine CPU api | engine CPU cgroup | cgroup ÷ api (engine) | RSS api | RSS cgroup |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let socket_text = socket.to_string_lossy().into_owned();
     for n in SOURCE_FLEETS {
         ensure_fleet(n);
-        let engine = engine_and_shim_pids();
+        let engine = engine_and_shim_pids(&socket);
         let api = Exporter::start(&[
             ("DOCKER_SOCKET_PATH", &socket_text),
             ("STATS_SOURCE", "api"),
@@ -480,11 +501,15 @@ async fn sources() {
         let [api_time, cgroup_time] = times.map(|mut t| median(&mut t));
         let per = |total: f64| total / ROUNDS as f64 * 1e3;
         let rss = |exporter: &Exporter| memory_kib(exporter.pid()).0 as f64 / 1024.0;
+        let per_container = |total: f64| per(total) * 1e3 / n as f64;
         println!(
-            "| {n} | {floor:.3} s | {api_time:.3} s | {cgroup_time:.3} s | {:.3}× | {:.2} ms | {:.2} ms | {:.1} ms | {:.1} ms | {:.3}× | {:.1} MiB | {:.1} MiB |",
-            cgroup_time / floor,
+            "| {n} | {floor:.3} s | {api_time:.3} s | {cgroup_time:.3} s | {:.2}× | {:.2}× | {:.2} ms ({:.0} µs) | {:.2} ms ({:.0} µs) | {:.1} ms | {:.1} ms | {:.3}× | {:.1} MiB | {:.1} MiB |",
+            api_time / floor,
+            cgroup_time / api_time,
             per(exporter_cpu[0]),
+            per_container(exporter_cpu[0]),
             per(exporter_cpu[1]),
+            per_container(exporter_cpu[1]),
             per(engine_cpu[0]),
             per(engine_cpu[1]),
             engine_cpu[1] / engine_cpu[0],

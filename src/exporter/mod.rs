@@ -88,10 +88,7 @@ impl Exporter {
             scrape_slots: (config.max_requests > 0)
                 .then(|| Arc::new(tokio::sync::Semaphore::new(config.max_requests))),
             stats_source: config.stats_source,
-            cgroupfs: Cgroupfs {
-                cgroup_root: config.cgroup_root.clone(),
-                proc_root: config.proc_root.clone(),
-            },
+            cgroupfs: Cgroupfs::new(config.cgroup_root.clone(), config.proc_root.clone()),
             ui_disabled: config.ui_disabled,
         }
     }

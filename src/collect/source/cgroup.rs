@@ -11,6 +11,7 @@
 //! anything else v1 (`cgroup_v1.rs`). Network counters come from `/proc/<pid>/net/dev`
 //! (`net_dev.rs`).
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use super::files::{read, under};
@@ -25,6 +26,37 @@ pub(crate) struct Cgroupfs {
     pub(crate) cgroup_root: PathBuf,
     /// The host's `/proc`, in the engine's PID namespace.
     pub(crate) proc_root: PathBuf,
+    /// What the tree's root holds, read once: a mount does not change under a running
+    /// exporter, and asking per container cost a `stat` per controller.
+    layout: Layout,
+}
+
+/// The entries at the root of the cgroup tree: the v1 hierarchies' mounts (`cpu,cpuacct`,
+/// `memory`, …), or v2's `cgroup.controllers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Layout {
+    version: CgroupVersion,
+    entries: BTreeSet<String>,
+}
+
+impl Layout {
+    /// The root's entries; none when it cannot be read (the checks at start then refuse
+    /// the source: [`Cgroupfs::readable`]).
+    fn read(root: &std::path::Path) -> Layout {
+        let entries: BTreeSet<String> = std::fs::read_dir(root)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let version = if entries.contains("cgroup.controllers") {
+            CgroupVersion::V2
+        } else {
+            CgroupVersion::V1
+        };
+        Layout { version, entries }
+    }
 }
 
 /// What the source needs of one container: its id, its init pid and its network mode.
@@ -53,13 +85,18 @@ impl CgroupVersion {
 }
 
 impl Cgroupfs {
+    /// The cgroup tree at `cgroup_root` and procfs at `proc_root`, the tree's root read now.
+    pub(crate) fn new(cgroup_root: PathBuf, proc_root: PathBuf) -> Cgroupfs {
+        Cgroupfs {
+            layout: Layout::read(&cgroup_root),
+            cgroup_root,
+            proc_root,
+        }
+    }
+
     /// The version of the mounted tree: v2 when its root has `cgroup.controllers`.
     pub(crate) fn version(&self) -> CgroupVersion {
-        if self.cgroup_root.join("cgroup.controllers").is_file() {
-            CgroupVersion::V2
-        } else {
-            CgroupVersion::V1
-        }
+        self.layout.version
     }
 
     /// True when the tree can be read at all: its root lists entries.
@@ -86,7 +123,9 @@ impl Cgroupfs {
     pub(crate) fn read(&self, target: &Target) -> Result<StatsAnswer, String> {
         let membership = self.membership(target)?;
         let mut record = match self.version() {
-            CgroupVersion::V1 => cgroup_v1::record(&self.cgroup_root, &membership)?,
+            CgroupVersion::V1 => {
+                cgroup_v1::record(&self.cgroup_root, &self.layout.entries, &membership)?
+            }
             CgroupVersion::V2 => {
                 let path = membership
                     .v2

@@ -16,7 +16,7 @@
 //! here too. The record holds what the families read; per-CPU usage and the memory limit
 //! (which the exporter takes from inspect) are left out.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::engine::{
@@ -79,11 +79,16 @@ const CFQ_FILES: [&str; 8] = [
     "time_recursive",
 ];
 
-/// The record of the container whose process sits at `membership`, below `root`.
-pub(super) fn record(root: &Path, membership: &Membership) -> Result<StatsAnswer, String> {
+/// The record of the container whose process sits at `membership`, below `root`, whose
+/// own entries are `mounts`.
+pub(super) fn record(
+    root: &Path,
+    mounts: &BTreeSet<String>,
+    membership: &Membership,
+) -> Result<StatsAnswer, String> {
+    let directory = |controller: &str| directory(root, mounts, membership, controller);
     let required = |controller: &str| {
-        directory(root, membership, controller)
-            .ok_or_else(|| format!("the process is in no {controller} hierarchy"))
+        directory(controller).ok_or_else(|| format!("the process is in no {controller} hierarchy"))
     };
     let cpuacct = required("cpuacct")?;
     let cpu = required("cpu")?;
@@ -91,25 +96,29 @@ pub(super) fn record(root: &Path, membership: &Membership) -> Result<StatsAnswer
     Ok(StatsAnswer {
         cpu_stats: Some(cpu_stats(&cpuacct, &cpu)?),
         memory_stats: Some(memory_stats(&memory)?),
-        blkio_stats: directory(root, membership, "blkio")
+        blkio_stats: directory("blkio")
             .map(|dir| blkio_stats(&dir))
             .transpose()?,
-        pids_stats: directory(root, membership, "pids")
-            .map(|dir| pids_stats(&dir))
-            .transpose()?,
+        pids_stats: directory("pids").map(|dir| pids_stats(&dir)).transpose()?,
         ..StatsAnswer::default()
     })
 }
 
-/// The directory of `controller`'s group: below the hierarchy's own mount (`cpu,cpuacct`),
-/// else below the controller's name (the symlinks systemd makes), whichever exists.
-fn directory(root: &Path, membership: &Membership, controller: &str) -> Option<PathBuf> {
+/// The directory of `controller`'s group: below the hierarchy's own mount (`cpu,cpuacct`)
+/// when the root has it, else below the controller's name (the symlinks systemd makes).
+fn directory(
+    root: &Path,
+    mounts: &BTreeSet<String>,
+    membership: &Membership,
+    controller: &str,
+) -> Option<PathBuf> {
     let (mount, path) = membership.v1_hierarchy(controller)?;
-    let own = under(&root.join(mount), path);
-    if own.is_dir() {
-        return Some(own);
-    }
-    Some(under(&root.join(controller), path))
+    let mount = if mounts.contains(mount) {
+        mount
+    } else {
+        controller
+    };
+    Some(under(&root.join(mount), path))
 }
 
 fn cpu_stats(cpuacct: &Path, cpu: &Path) -> Result<CpuStats, String> {

@@ -1,5 +1,6 @@
 //! Reading the small text files of cgroupfs and procfs, the way containerd reads them.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// `path` (absolute, as `/proc/<pid>/cgroup` writes it) below `root`.
@@ -7,9 +8,23 @@ pub(super) fn under(root: &Path, path: &str) -> PathBuf {
     root.join(path.trim_start_matches('/'))
 }
 
-/// A whole file as text, its path in the error.
+/// A whole file as text, its path in the error. Not `fs::read_to_string`: std asks a file
+/// for its size first (a `statx` and an `lseek`), which cgroupfs and procfs answer with 0
+/// or 4096 anyway; this is `openat`, `read` until it returns 0, `close`.
 pub(super) fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))
+    let failed = |e: std::io::Error| format!("reading {}: {e}", path.display());
+    let mut file = std::fs::File::open(path).map_err(failed)?;
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(failed(e)),
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| format!("reading {}: not UTF-8 text", path.display()))
 }
 
 /// A file holding one whole number; `max` is `max`.
