@@ -1,9 +1,10 @@
 //! The reproducible scale run behind docs/PERFORMANCE.md: `cargo bench --bench scale`.
 //!
-//! 1. 3 000 scripted containers (the scripted engine in this process, 2 ms per stats
-//!    answer, on the wire as dockerd answers): the requests one steady-state scrape sends,
-//!    the exporter binary's CPU time per scrape and its memory, at the default
-//!    MAX_CONCURRENCY and two lower ones; then, at rest, its CPU over 60 idle seconds (the
+//! 1. 3 000 scripted containers (the scripted engine in this process, answering as Docker
+//!    28.5 does: each stats answer after 2 ms, on the wire as dockerd answers): the
+//!    requests one steady-state scrape sends, the exporter binary's CPU time per scrape and
+//!    its memory, at the default MAX_CONCURRENCY (`auto`: 32 toward such an engine) and at
+//!    512, 256 and 128; then, at rest, its CPU over 60 idle seconds (the
 //!    target is no CPU at all) and RSS.
 //! 2. Each real Docker Engine tests/engine.sh starts (20.10 and 28.5, or those
 //!    `DSE_SCALE_ENGINES` names, e.g. `28.5`) with 10, 60 and 150 busybox containers: the engine's floor, i.e. listing plus concurrent
@@ -35,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use docker_stats_exporter::CONCURRENCY_ON_A_TICK;
 use support::docker::{self, docker};
-use support::fake_engine::{FakeContainer, FakeEngine, Reply, fixture};
+use support::fake_engine::{EngineKind, FakeContainer, FakeEngine, Reply, fixture};
 use support::http;
 use support::measured::{Exporter, cpu_seconds, exporter_binary, machine, memory_kib};
 
@@ -45,8 +46,8 @@ fn runs(part: &str) -> bool {
 }
 const SCRIPTED_CONTAINERS: usize = 3_000;
 const SCRIPTED_SCRAPES: usize = 20;
-/// The default first, then lower limits: memory against concurrency.
-const SCRIPTED_CONCURRENCY: [usize; 3] = [CONCURRENCY_ON_A_TICK, 256, 128];
+/// The default first, then fixed limits: memory against concurrency.
+const SCRIPTED_CONCURRENCY: [&str; 4] = ["auto", "512", "256", "128"];
 /// Concurrency limits tried against the engine's collector tick at 150 containers.
 const TICK_CONCURRENCY: [usize; 4] = [32, 64, 128, CONCURRENCY_ON_A_TICK];
 const IDLE: Duration = Duration::from_secs(60);
@@ -145,7 +146,7 @@ async fn scripted() {
             )
         })
         .collect();
-    let engine = FakeEngine::start(&socket, fleet);
+    let engine = FakeEngine::start_kind(&socket, EngineKind::DOCKER_28, fleet);
     let socket_text = socket.to_string_lossy().into_owned();
     let mut idle = None;
     steady_state_requests(&engine, &socket_text).await;
@@ -159,10 +160,9 @@ async fn scripted() {
     );
     println!("|---|---|---|---|---|");
     for concurrency in SCRIPTED_CONCURRENCY {
-        let limit = concurrency.to_string();
         let exporter = Exporter::start(&[
             ("DOCKER_SOCKET_PATH", &socket_text),
-            ("MAX_CONCURRENCY", &limit),
+            ("MAX_CONCURRENCY", concurrency),
         ]);
         let pid = exporter.pid();
         let (rss_started, _) = memory_kib(pid);
@@ -183,7 +183,7 @@ async fn scripted() {
             rss_started as f64 / 1024.0,
             hwm as f64 / 1024.0
         );
-        if concurrency == CONCURRENCY_ON_A_TICK {
+        if concurrency == "auto" {
             let cpu_before = cpu_seconds(pid);
             tokio::time::sleep(IDLE).await;
             let idle_cpu = cpu_seconds(pid) - cpu_before;
@@ -193,7 +193,7 @@ async fn scripted() {
     }
     if let Some((idle_cpu, rss)) = idle {
         println!(
-            "\nAt rest, after those scrapes (MAX_CONCURRENCY {CONCURRENCY_ON_A_TICK}): {:.3} ms of CPU in {} idle seconds; RSS {:.1} MiB.\n",
+            "\nAt rest, after those scrapes (MAX_CONCURRENCY auto): {:.3} ms of CPU in {} idle seconds; RSS {:.1} MiB.\n",
             idle_cpu * 1e3,
             IDLE.as_secs(),
             rss as f64 / 1024.0

@@ -39,6 +39,18 @@ fn parse_api_minor(version: &str) -> Option<u32> {
     minor.parse().ok()
 }
 
+/// `base` + `path_and_query` (unversioned) as a URI text carrying API version `minor`, by
+/// the rule of [`pin_api_version`], without parsing a URI twice: the exporter's own
+/// requests are built here, bollard's are pinned there.
+pub(super) fn versioned_uri(base: &str, path_and_query: &str, minor: u32) -> String {
+    let path = path_and_query.split('?').next().unwrap_or_default();
+    if minor == 0 || path == "/version" || path == "/_ping" {
+        format!("{base}{path_and_query}")
+    } else {
+        format!("{base}/v1.{minor}{path_and_query}")
+    }
+}
+
 /// Sets the API version in a request path: none for `/version` and `/_ping` (they must work
 /// before any negotiation) or while `minor` is 0, else `/v1.{minor}`. Whatever version
 /// prefix bollard wrote (0.21 writes none: its URL join drops it) is replaced.
@@ -123,6 +135,22 @@ mod tests {
             "http://h/containers/json"
         );
         assert_eq!(pinned("http://h/vx.1/a", 41), "http://h/v1.41/vx.1/a");
+        // The exporter's own requests get the same versions.
+        for path in [
+            "/version",
+            "/_ping",
+            "/containers/json?all=true",
+            "/containers/x/stats",
+        ] {
+            for minor in [0, 41, 51] {
+                let built = versioned_uri("unix://2f746d70", path, minor);
+                assert_eq!(
+                    built,
+                    pinned(&format!("unix://2f746d70{path}"), minor),
+                    "{path} {minor}"
+                );
+            }
+        }
     }
 
     #[test]

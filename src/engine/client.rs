@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
 use super::answers::{EventAnswer, InfoAnswer, InspectAnswer, ListedContainer, VersionAnswer};
-use super::api_version::{negotiated_minor, pin_api_version};
+use super::api_version::{negotiated_minor, pin_api_version, versioned_uri};
 use super::endpoint::Endpoint;
 use super::error::{EngineError, Failure};
 use super::stats_answer::StatsAnswer;
@@ -103,10 +103,10 @@ impl Engine {
     async fn get(&self, path_and_query: &str, action: &str) -> Result<Bytes, EngineError> {
         let (transport, _) = self.connection()?;
         let failed = |failure| EngineError::new(action, failure);
-        let uri: hyper::Uri = format!("{}{path_and_query}", transport.base())
+        let minor = self.api_minor.load(Ordering::Relaxed);
+        let uri: hyper::Uri = versioned_uri(transport.base(), path_and_query, minor)
             .parse()
             .map_err(|e| failed(Failure::Unreachable(format!("{e}"))))?;
-        let uri = pin_api_version(&uri, self.api_minor.load(Ordering::Relaxed));
         let request = hyper::Request::get(uri)
             .header(hyper::header::ACCEPT, "application/json")
             .body(bollard::body_full(Bytes::new()))
@@ -280,14 +280,22 @@ fn encode_query(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-/// `id` as one path segment: ids are hex, but a name could hold anything.
+/// `id` as one path segment: ids are hex, but a name could hold anything. One string,
+/// grown in place: this runs for every request of a scrape.
 fn path_segment(id: &str) -> String {
-    id.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut segment = String::with_capacity(id.len());
+    for b in id.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => segment.push(b as char),
+            _ => {
+                segment.push('%');
+                segment.push(HEX[usize::from(b >> 4)] as char);
+                segment.push(HEX[usize::from(b & 0xf)] as char);
+            }
+        }
+    }
+    segment
 }
 
 /// The engine's `{"message": …}`, or the body as text, cut short.

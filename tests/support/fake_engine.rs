@@ -277,6 +277,15 @@ impl EngineKind {
         min_api_version: "1.12",
         podman: false,
     };
+    /// Docker 28.5 (API 1.51): answers one-shot stats at once, as the scripted engine
+    /// does, so the exporter's `MAX_CONCURRENCY=auto` treats it as it treats the real one.
+    pub const DOCKER_28: EngineKind = EngineKind {
+        version: "28.5.2",
+        os: "linux",
+        api_version: "1.51",
+        min_api_version: "1.24",
+        podman: false,
+    };
     /// Docker 29.0 (API 1.52): the listing carries `Health`, stats carry `os_type`, and
     /// requests below API 1.44 are refused.
     pub const DOCKER_29: EngineKind = EngineKind {
