@@ -107,26 +107,9 @@ fi
 [[ -n $source_url ]] || say "DSE_SOURCE_URL is not set: the image's org.opencontainers.image.source label is empty"
 
 binaries=()
-# armv7 builds in a target folder of its own (see build), so it runs beside the others:
-# each build spends much of its time in one thread (LTO, one codegen unit), and two of
-# them keep both cores busy. Its output goes to a log, shown if it fails.
-armv7=armv7-unknown-linux-musleabihf
-armv7_log=target/dist-$armv7.log
-mkdir -p target
-say "building $armv7 (beside the others; its log: $armv7_log)"
-build "$armv7" 2>"$armv7_log" &
-armv7_build=$!
 for target in "${linux_targets[@]}" "${windows_targets[@]}"; do
-    [[ $target == "$armv7" ]] && continue
     say "building $target"
     build "$target"
-done
-if ! wait "$armv7_build"; then
-    tail -n 40 "$armv7_log" >&2
-    say "building $armv7 failed (whole log: $armv7_log)"
-    exit 1
-fi
-for target in "${linux_targets[@]}" "${windows_targets[@]}"; do
     binaries+=(--binary "$target=$(binary_of "$target")")
 done
 # Where the Dockerfile's prebuilt stage finds each platform's binary (by TARGETARCH).

@@ -89,6 +89,9 @@ stop() {
         local ids
         ids=$(docker -H "$host" ps -aq)
         [[ -z $ids ]] || docker -H "$host" rm -f $ids >/dev/null 2>&1 || true
+        # Its networks' bridges would outlive a removed data root in the host's network
+        # namespace, holding their subnets.
+        [[ $version == 20.10 ]] || docker -H "$host" network prune -f >/dev/null 2>&1 || true
     fi
     if [[ -f $pidfile ]]; then
         local pid

@@ -17,10 +17,15 @@ pub const EXPORTER_IMAGE: &str = "dse-exporter:test";
 /// The engine's unix socket, from DOCKER_HOST (default: /var/run/docker.sock). The first
 /// call makes every later failure of the test program name the engine it ran against.
 pub fn engine_socket() -> PathBuf {
-    let socket = socket_from_environment();
+    name_the_engine_in_failures();
+    socket_from_environment()
+}
+
+/// Makes every later failure of this test program name the engine (once per program):
+/// from the first use of the engine's socket or of the docker CLI.
+fn name_the_engine_in_failures() {
     static NAMED: OnceLock<()> = OnceLock::new();
     NAMED.get_or_init(|| crate::name_engine_in_failures(engine_description()));
-    socket
 }
 
 fn socket_from_environment() -> PathBuf {
@@ -38,7 +43,7 @@ pub fn engine_version() -> String {
     static VERSION: OnceLock<String> = OnceLock::new();
     VERSION
         .get_or_init(|| {
-            cli()
+            plain_cli()
                 .args(["version", "--format", "{{.Server.Version}}"])
                 .output()
                 .ok()
@@ -52,7 +57,7 @@ pub fn engine_version() -> String {
 /// "Docker Engine 28.5.2+dfsg4 (API 1.51) at unix:///…", or that none answers there.
 fn engine_description() -> String {
     let socket = socket_from_environment();
-    let api = cli()
+    let api = plain_cli()
         .args(["version", "--format", "{{.Server.APIVersion}}"])
         .output()
         .ok()
@@ -84,9 +89,15 @@ pub fn engine_release() -> &'static str {
     }
 }
 
+/// The docker CLI on the test engine; the first call names the engine in failures.
+fn cli() -> Command {
+    name_the_engine_in_failures();
+    plain_cli()
+}
+
 /// The docker CLI: Debian's (docker.io), whose `docker build` can use the engine's
 /// BuildKit without the buildx plugin; any other as a fallback.
-fn cli() -> Command {
+fn plain_cli() -> Command {
     let program = if Path::new("/usr/bin/docker").exists() {
         "/usr/bin/docker"
     } else {

@@ -248,6 +248,10 @@ impl Drop for SpareEngine {
                 args.extend(ids);
                 self.docker_quietly(&args);
             }
+            // Its networks' bridges live in the host's network namespace and outlive its
+            // data root: a leaked one keeps its subnet, and another engine's network on the
+            // same subnet (a Swarm's docker_gwbridge) then routes nowhere.
+            self.docker_quietly(&["network", "prune", "-f"]);
         }
         self.stop();
         // dockerd mounts its data root on itself (private propagation) and leaves that
