@@ -95,6 +95,26 @@ async fn wait_until_healthy(name: &str) -> String {
     health
 }
 
+/// [`wait_until_answering`], and on failure the container `name`'s state and log: an
+/// exporter that stopped at start (a failed check of `STATS_SOURCE=cgroup`) says why there.
+async fn wait_until_container_answers(name: &str, port: u16) {
+    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    for _ in 0..100 {
+        if http::get(addr, "/health")
+            .await
+            .is_ok_and(|r| r.status == 200)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!(
+        "nothing healthy answers on {addr}; {name} is {}, its log:\n{}",
+        inspect(name, "{{.State.Status}} (exit code {{.State.ExitCode}})"),
+        container_log(name)
+    );
+}
+
 async fn wait_until_answering(port: u16) {
     let addr = format!("127.0.0.1:{port}").parse().unwrap();
     for _ in 0..100 {
@@ -202,7 +222,7 @@ async fn the_image_reads_cgroupfs_with_the_host_tree_mounted_read_only() {
         ],
         &mut cleanup,
     );
-    wait_until_answering(port).await;
+    wait_until_container_answers(&name, port).await;
     let log = container_log(&name);
     assert!(
         log.contains("container stats come from cgroupfs at /host/sys/fs/cgroup"),
