@@ -95,38 +95,38 @@ async fn wait_until_healthy(name: &str) -> String {
     health
 }
 
+/// True once the exporter on `port` answers `/health` with 200, within 20 s.
+async fn answers_within_20_s(port: u16) -> bool {
+    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    for _ in 0..100 {
+        if http::get(addr, "/health")
+            .await
+            .is_ok_and(|r| r.status == 200)
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    false
+}
+
 /// [`wait_until_answering`], and on failure the container `name`'s state and log: an
 /// exporter that stopped at start (a failed check of `STATS_SOURCE=cgroup`) says why there.
 async fn wait_until_container_answers(name: &str, port: u16) {
-    let addr = format!("127.0.0.1:{port}").parse().unwrap();
-    for _ in 0..100 {
-        if http::get(addr, "/health")
-            .await
-            .is_ok_and(|r| r.status == 200)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    if !answers_within_20_s(port).await {
+        panic!(
+            "nothing healthy answers on 127.0.0.1:{port}; {name} is {}, its log:\n{}",
+            inspect(name, "{{.State.Status}} (exit code {{.State.ExitCode}})"),
+            container_log(name)
+        );
     }
-    panic!(
-        "nothing healthy answers on {addr}; {name} is {}, its log:\n{}",
-        inspect(name, "{{.State.Status}} (exit code {{.State.ExitCode}})"),
-        container_log(name)
-    );
 }
 
 async fn wait_until_answering(port: u16) {
-    let addr = format!("127.0.0.1:{port}").parse().unwrap();
-    for _ in 0..100 {
-        if http::get(addr, "/health")
-            .await
-            .is_ok_and(|r| r.status == 200)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("nothing healthy answers on {addr}");
+    assert!(
+        answers_within_20_s(port).await,
+        "nothing healthy answers on 127.0.0.1:{port}"
+    );
 }
 
 fn inspect(object: &str, format: &str) -> String {
