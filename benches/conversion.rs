@@ -39,7 +39,7 @@ fn read_one_record(c: &mut Criterion) {
 
 fn snapshot_of(containers: usize) -> Arc<Snapshot> {
     let record: StatsAnswer = serde_json::from_str(&fixture("linux-cgroup-v2.json")).unwrap();
-    let Reading::Sample(sample) = read_stats(&record, OsType::Linux) else {
+    let Reading::Sample(sample, _) = read_stats(&record, OsType::Linux) else {
         panic!("the fixture is a running container");
     };
     // Every family has a series: limits with a CPU quota, a health check, Compose labels.

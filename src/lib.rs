@@ -61,11 +61,11 @@ pub use engine::{
 
 // The engine's answers and their pure conversions, for the conversion and property tests.
 pub use collect::{
-    Changes, ENGINE_EVENT_BUFFER, Reading, changed_containers, entry_from_summary, is_excluded,
-    read_inspect, read_stats, unix_seconds,
+    Changes, ENGINE_EVENT_BUFFER, Reading, Unreadable, changed_containers, entry_from_summary,
+    is_excluded, read_inspect, read_stats, unix_seconds,
 };
 pub use engine::{
-    EventActor, EventAnswer, InfoAnswer, InspectAnswer, InspectHostConfig, InspectState,
+    EventActor, EventAnswer, Field, InfoAnswer, InspectAnswer, InspectHostConfig, InspectState,
     ListedContainer, ListedHealth, StatsAnswer, VersionAnswer, negotiated_minor,
 };
 

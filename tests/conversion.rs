@@ -13,6 +13,7 @@
 
 use std::collections::HashSet;
 
+use docker_stats_exporter::Field;
 use docker_stats_exporter::OsType;
 use docker_stats_exporter::Selection;
 use docker_stats_exporter::StatsAnswer;
@@ -61,7 +62,7 @@ fn number(json: &Value, pointer: &str) -> u64 {
 
 fn sample(name: &str, os: OsType) -> ContainerSample {
     match read_stats(&fixture::<StatsAnswer>(name), os) {
-        Reading::Sample(sample) => sample,
+        Reading::Sample(sample, _) => sample,
         Reading::NotRunning => panic!("{name} was read as a stopped container"),
     }
 }
@@ -608,7 +609,7 @@ fn an_empty_record_gives_no_series() {
     for os in [OsType::Linux, OsType::Windows] {
         assert_eq!(
             read_stats(&empty, os),
-            Reading::Sample(ContainerSample::default()),
+            Reading::Sample(ContainerSample::default(), Default::default()),
             "{os:?}"
         );
     }
@@ -637,7 +638,7 @@ fn sample_of(json: &str, os: OsType) -> ContainerSample {
     let record: StatsAnswer =
         serde_json::from_slice(json.as_bytes()).unwrap_or_else(|e| panic!("{e}: {json}"));
     match read_stats(&record, os) {
-        Reading::Sample(sample) => sample,
+        Reading::Sample(sample, _) => sample,
         Reading::NotRunning => panic!("read as a stopped container: {json}"),
     }
 }
@@ -971,9 +972,11 @@ fn the_limited_container_stats_and_inspection_agree() {
 #[test]
 fn cpu_quota_wins_over_nano_cpus_and_a_set_period_is_kept() {
     let mut answer: InspectAnswer = fixture("inspect-docker-20.10-limited.json");
-    let host = answer.host_config.as_mut().unwrap();
-    host.cpu_quota = Some(25_000);
-    host.cpu_period = Some(50_000);
+    let Field::Read(host) = &mut answer.host_config else {
+        panic!("the fixture has a HostConfig");
+    };
+    host.cpu_quota = Field::Read(25_000);
+    host.cpu_period = Field::Read(50_000);
     let f = read_inspect(&answer, OsType::Linux);
     assert_eq!(f.cpu_quota_micros, Some(25_000));
     assert_eq!(f.cpu_period_micros, Some(50_000));
@@ -990,10 +993,12 @@ fn cpu_quota_wins_over_nano_cpus_and_a_set_period_is_kept() {
 }
 
 fn host_only_nano_cpus(answer: &mut InspectAnswer, nano_cpus: i64, period: i64) {
-    let host = answer.host_config.as_mut().unwrap();
-    host.cpu_quota = Some(0);
-    host.nano_cpus = Some(nano_cpus);
-    host.cpu_period = Some(period);
+    let Field::Read(host) = &mut answer.host_config else {
+        panic!("the fixture has a HostConfig");
+    };
+    host.cpu_quota = Field::Read(0);
+    host.nano_cpus = Field::Read(nano_cpus);
+    host.cpu_period = Field::Read(period);
 }
 
 #[test]
@@ -1453,4 +1458,607 @@ fn engine_info_decodes_on_linux_and_windows() {
     assert_eq!(windows.ncpu, json["NCPU"].as_i64());
     assert_eq!(windows.mem_total, json["MemTotal"].as_i64());
     assert_eq!(windows.cgroup_version, None);
+}
+
+// ---------------------------------------------------------------------------------------
+// Damage stays local: one unreadable field costs only the series computed from it
+// ---------------------------------------------------------------------------------------
+
+/// What each part of a stats answer the exporter reads feeds, by its path (`[]` for any
+/// element of a list, or any interface of `networks`). Written from the metric contract,
+/// not from the converter: a leaf feeds its family; a part feeds every family under it.
+/// The memory breakdown is read in the layout the stats map shows, so on cgroup v1 the map
+/// also carries `max_usage` and `failcnt`.
+const LINUX_FEEDS: &[(&str, &[&str])] = &[
+    (
+        "cpu_stats",
+        &[
+            "cpu_seconds",
+            "cpu_user_seconds",
+            "cpu_system_seconds",
+            "cpu_cfs_periods",
+            "cpu_cfs_throttled_periods",
+            "cpu_cfs_throttled_seconds",
+        ],
+    ),
+    (
+        "cpu_stats.cpu_usage",
+        &["cpu_seconds", "cpu_user_seconds", "cpu_system_seconds"],
+    ),
+    ("cpu_stats.cpu_usage.total_usage", &["cpu_seconds"]),
+    (
+        "cpu_stats.cpu_usage.usage_in_usermode",
+        &["cpu_user_seconds"],
+    ),
+    (
+        "cpu_stats.cpu_usage.usage_in_kernelmode",
+        &["cpu_system_seconds"],
+    ),
+    (
+        "cpu_stats.throttling_data",
+        &[
+            "cpu_cfs_periods",
+            "cpu_cfs_throttled_periods",
+            "cpu_cfs_throttled_seconds",
+        ],
+    ),
+    ("cpu_stats.throttling_data.periods", &["cpu_cfs_periods"]),
+    (
+        "cpu_stats.throttling_data.throttled_periods",
+        &["cpu_cfs_throttled_periods"],
+    ),
+    (
+        "cpu_stats.throttling_data.throttled_time",
+        &["cpu_cfs_throttled_seconds"],
+    ),
+    (
+        "memory_stats",
+        &[
+            "memory_bytes",
+            "memory_working_set_bytes",
+            "memory_rss_bytes",
+            "memory_cache_bytes",
+            "memory_swap_bytes",
+            "memory_mapped_file_bytes",
+            "memory_max_usage_bytes",
+            "memory_failcnt",
+        ],
+    ),
+    (
+        "memory_stats.usage",
+        &["memory_bytes", "memory_working_set_bytes"],
+    ),
+    (
+        "memory_stats.stats",
+        &[
+            "memory_working_set_bytes",
+            "memory_rss_bytes",
+            "memory_cache_bytes",
+            "memory_swap_bytes",
+            "memory_mapped_file_bytes",
+            "memory_max_usage_bytes",
+            "memory_failcnt",
+        ],
+    ),
+    (
+        "networks",
+        &[
+            "network_receive_bytes",
+            "network_receive_packets",
+            "network_receive_errors",
+            "network_receive_dropped",
+            "network_transmit_bytes",
+            "network_transmit_packets",
+            "network_transmit_errors",
+            "network_transmit_dropped",
+        ],
+    ),
+    (
+        "networks[]",
+        &[
+            "network_receive_bytes",
+            "network_receive_packets",
+            "network_receive_errors",
+            "network_receive_dropped",
+            "network_transmit_bytes",
+            "network_transmit_packets",
+            "network_transmit_errors",
+            "network_transmit_dropped",
+        ],
+    ),
+    ("networks[].rx_bytes", &["network_receive_bytes"]),
+    ("networks[].rx_packets", &["network_receive_packets"]),
+    ("networks[].rx_errors", &["network_receive_errors"]),
+    ("networks[].rx_dropped", &["network_receive_dropped"]),
+    ("networks[].tx_bytes", &["network_transmit_bytes"]),
+    ("networks[].tx_packets", &["network_transmit_packets"]),
+    ("networks[].tx_errors", &["network_transmit_errors"]),
+    ("networks[].tx_dropped", &["network_transmit_dropped"]),
+    (
+        "blkio_stats",
+        &["fs_read_bytes", "fs_write_bytes", "fs_reads", "fs_writes"],
+    ),
+    (
+        "blkio_stats.io_service_bytes_recursive",
+        &["fs_read_bytes", "fs_write_bytes"],
+    ),
+    (
+        "blkio_stats.io_service_bytes_recursive[]",
+        &["fs_read_bytes", "fs_write_bytes"],
+    ),
+    (
+        "blkio_stats.io_service_bytes_recursive[].op",
+        &["fs_read_bytes", "fs_write_bytes"],
+    ),
+    (
+        "blkio_stats.io_serviced_recursive",
+        &["fs_reads", "fs_writes"],
+    ),
+    (
+        "blkio_stats.io_serviced_recursive[]",
+        &["fs_reads", "fs_writes"],
+    ),
+    (
+        "blkio_stats.io_serviced_recursive[].op",
+        &["fs_reads", "fs_writes"],
+    ),
+    ("pids_stats", &["threads", "threads_max"]),
+    ("pids_stats.current", &["threads"]),
+    ("pids_stats.limit", &["threads_max"]),
+];
+
+/// The memory map's keys each layout reads, and the field beside the map it reads too.
+const CGROUP_V1_FEEDS: &[(&str, &[&str])] = &[
+    ("memory_stats.stats.total_rss", &["memory_rss_bytes"]),
+    ("memory_stats.stats.total_cache", &["memory_cache_bytes"]),
+    ("memory_stats.stats.total_swap", &["memory_swap_bytes"]),
+    (
+        "memory_stats.stats.total_mapped_file",
+        &["memory_mapped_file_bytes"],
+    ),
+    (
+        "memory_stats.stats.total_inactive_file",
+        &["memory_working_set_bytes"],
+    ),
+    ("memory_stats.max_usage", &["memory_max_usage_bytes"]),
+    ("memory_stats.failcnt", &["memory_failcnt"]),
+];
+const CGROUP_V2_FEEDS: &[(&str, &[&str])] = &[
+    ("memory_stats.stats.anon", &["memory_rss_bytes"]),
+    ("memory_stats.stats.file", &["memory_cache_bytes"]),
+    (
+        "memory_stats.stats.file_mapped",
+        &["memory_mapped_file_bytes"],
+    ),
+    (
+        "memory_stats.stats.inactive_file",
+        &["memory_working_set_bytes"],
+    ),
+];
+
+const WINDOWS_FEEDS: &[(&str, &[&str])] = &[
+    (
+        "cpu_stats",
+        &["cpu_seconds", "cpu_user_seconds", "cpu_system_seconds"],
+    ),
+    (
+        "cpu_stats.cpu_usage",
+        &["cpu_seconds", "cpu_user_seconds", "cpu_system_seconds"],
+    ),
+    ("cpu_stats.cpu_usage.total_usage", &["cpu_seconds"]),
+    (
+        "cpu_stats.cpu_usage.usage_in_usermode",
+        &["cpu_user_seconds"],
+    ),
+    (
+        "cpu_stats.cpu_usage.usage_in_kernelmode",
+        &["cpu_system_seconds"],
+    ),
+    (
+        "memory_stats",
+        &[
+            "memory_bytes",
+            "memory_working_set_bytes",
+            "memory_commit_bytes",
+            "memory_commit_peak_bytes",
+        ],
+    ),
+    (
+        "memory_stats.privateworkingset",
+        &["memory_bytes", "memory_working_set_bytes"],
+    ),
+    ("memory_stats.commitbytes", &["memory_commit_bytes"]),
+    (
+        "memory_stats.commitpeakbytes",
+        &["memory_commit_peak_bytes"],
+    ),
+    (
+        "networks",
+        &[
+            "network_receive_bytes",
+            "network_receive_packets",
+            "network_receive_dropped",
+            "network_transmit_bytes",
+            "network_transmit_packets",
+            "network_transmit_dropped",
+        ],
+    ),
+    (
+        "networks[]",
+        &[
+            "network_receive_bytes",
+            "network_receive_packets",
+            "network_receive_dropped",
+            "network_transmit_bytes",
+            "network_transmit_packets",
+            "network_transmit_dropped",
+        ],
+    ),
+    ("networks[].rx_bytes", &["network_receive_bytes"]),
+    ("networks[].rx_packets", &["network_receive_packets"]),
+    ("networks[].rx_dropped", &["network_receive_dropped"]),
+    ("networks[].tx_bytes", &["network_transmit_bytes"]),
+    ("networks[].tx_packets", &["network_transmit_packets"]),
+    ("networks[].tx_dropped", &["network_transmit_dropped"]),
+    (
+        "storage_stats",
+        &["fs_read_bytes", "fs_write_bytes", "fs_reads", "fs_writes"],
+    ),
+    ("storage_stats.read_size_bytes", &["fs_read_bytes"]),
+    ("storage_stats.write_size_bytes", &["fs_write_bytes"]),
+    ("storage_stats.read_count_normalized", &["fs_reads"]),
+    ("storage_stats.write_count_normalized", &["fs_writes"]),
+];
+
+/// Values of the wrong shape for a number, as odd engines send them.
+const DAMAGED_NUMBERS: [&str; 7] = [
+    "-1",
+    "1.5",
+    "18446744073709551616",
+    r#""4096""#,
+    "true",
+    "[1]",
+    r#"{"value": 1}"#,
+];
+
+/// Every node of `json` below the root: its JSON pointer and its path as [`LINUX_FEEDS`]
+/// writes it.
+fn nodes(json: &Value, pointer: &str, path: &str, into: &mut Vec<(String, String, Value)>) {
+    let mut visit = |child: &Value, pointer: String, path: String| {
+        into.push((pointer.clone(), path.clone(), child.clone()));
+        nodes(child, &pointer, &path, into);
+    };
+    match json {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let child_path = match path {
+                    "" => key.clone(),
+                    "networks" => "networks[]".to_string(),
+                    _ => format!("{path}.{key}"),
+                };
+                visit(child, format!("{pointer}/{key}"), child_path);
+            }
+        }
+        Value::Array(list) => {
+            for (index, child) in list.iter().enumerate() {
+                visit(child, format!("{pointer}/{index}"), format!("{path}[]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A sample's fields by name, each value as text.
+fn sample_fields(sample: &ContainerSample) -> Vec<(String, String)> {
+    let debug = format!("{sample:?}");
+    debug
+        .trim_start_matches("ContainerSample { ")
+        .trim_end_matches(" }")
+        .split(", ")
+        .map(|field| {
+            let (name, value) = field.split_once(": ").unwrap();
+            (name.to_string(), value.to_string())
+        })
+        .collect()
+}
+
+/// The families a blkio entry's value feeds: those of its op.
+fn blkio_value_feeds(path: &str, entry: &Value) -> &'static [&'static str] {
+    let op = entry["op"]
+        .as_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match (path.contains("service_bytes"), op.as_str()) {
+        (true, "read") => &["fs_read_bytes"],
+        (true, "write") => &["fs_write_bytes"],
+        (false, "read") => &["fs_reads"],
+        (false, "write") => &["fs_writes"],
+        _ => &[],
+    }
+}
+
+#[test]
+fn one_unreadable_field_costs_only_the_series_computed_from_it() {
+    let mut exercised = HashSet::new();
+    let fixtures = [
+        ("linux-cgroup-v1-limited.json", OsType::Linux),
+        ("linux-cgroup-v1-network.json", OsType::Linux),
+        ("linux-cgroup-v1-swap-failcnt.json", OsType::Linux),
+        ("linux-cgroup-v1-blkio.json", OsType::Linux),
+        ("linux-docker-28.5-limited.json", OsType::Linux),
+        ("linux-cgroup-v2.json", OsType::Linux),
+        ("podman.json", OsType::Linux),
+        ("windows.json", OsType::Windows),
+    ];
+    let mut cases = 0;
+    for (name, os) in fixtures {
+        let mut json = raw(name);
+        json.as_object_mut().unwrap().remove("_source");
+        let whole = sample_fields(&sample(name, os));
+        let v1 = json["memory_stats"]["stats"]
+            .as_object()
+            .is_some_and(|stats| stats.keys().any(|k| k.starts_with("total_")));
+        let feeds: Vec<(&str, &[&str])> = match os {
+            OsType::Windows => WINDOWS_FEEDS.to_vec(),
+            OsType::Linux if v1 => [LINUX_FEEDS, CGROUP_V1_FEEDS].concat(),
+            OsType::Linux => [LINUX_FEEDS, CGROUP_V2_FEEDS].concat(),
+        };
+        let mut nodes_of = Vec::new();
+        nodes(&json, "", "", &mut nodes_of);
+        for (pointer, path, value) in nodes_of {
+            let leaf_number = value.is_number();
+            let damaged_values: &[&str] = match &value {
+                Value::Number(_) => &DAMAGED_NUMBERS,
+                Value::Object(_) | Value::Array(_) => &[r#""damaged""#, "7"],
+                Value::String(_) if path.ends_with("].op") => &["7", "[]"],
+                _ => continue,
+            };
+            let parent = &pointer[..pointer.rfind('/').unwrap()];
+            let expected_lost: &[&str] = if leaf_number && path.ends_with("[].value") {
+                blkio_value_feeds(&path, json.pointer(parent).unwrap())
+            } else {
+                feeds
+                    .iter()
+                    .find(|(p, _)| *p == path)
+                    .map_or(&[], |(_, lost)| lost)
+            };
+            // A field read is one whose damage costs something it fed.
+            let read = !expected_lost.is_empty()
+                && expected_lost
+                    .iter()
+                    .any(|f| whole.iter().any(|(n, v)| n == f && v != "None"));
+            for bad in damaged_values {
+                let mut damaged = json.clone();
+                *damaged.pointer_mut(&pointer).unwrap() = serde_json::from_str(bad).unwrap();
+                let text = damaged.to_string();
+                let record: StatsAnswer = serde_json::from_str(&text).unwrap_or_else(|e| {
+                    panic!("{name}: {path} = {bad} lost the whole answer: {e}")
+                });
+                let Reading::Sample(got, unreadable) = read_stats(&record, os) else {
+                    panic!("{name}: {path} = {bad} was read as a stopped container");
+                };
+                for ((field, before), (_, after)) in whole.iter().zip(sample_fields(&got)) {
+                    let lost = expected_lost.contains(&field.as_str());
+                    let want = if lost { "None" } else { before.as_str() };
+                    assert_eq!(after, want, "{name}: {path} = {bad}: {field} was {before}");
+                }
+                if read {
+                    assert_eq!(
+                        unreadable.fields(),
+                        [path.as_str()],
+                        "{name}: {path} = {bad} is counted once, by its path"
+                    );
+                    exercised.insert(path.clone());
+                } else {
+                    assert!(
+                        unreadable.is_empty(),
+                        "{name}: {path} = {bad} feeds nothing here, yet counted: {unreadable:?}"
+                    );
+                }
+                cases += 1;
+            }
+        }
+    }
+    // Every path the tables name was damaged where it feeds a series, so none of them
+    // passes by never being met.
+    for (path, _) in LINUX_FEEDS
+        .iter()
+        .chain(CGROUP_V1_FEEDS)
+        .chain(CGROUP_V2_FEEDS)
+        .chain(WINDOWS_FEEDS)
+    {
+        assert!(exercised.contains(*path), "no fixture exercises {path}");
+    }
+    assert!(cases > 1000, "{cases} damaged answers");
+}
+
+/// Inspect paths the exporter reads, and the facts each feeds on Linux; the CPU quota is
+/// fed by `NanoCpus` and `CpuPeriod` only where `CpuQuota` sets none (see `inspect_feeds`).
+const INSPECT_FEEDS: &[(&str, &[&str])] = &[
+    ("RestartCount", &["restart_count"]),
+    (
+        "State",
+        &[
+            "status",
+            "started_at",
+            "finished_at",
+            "oom_killed",
+            "exit_code",
+            "pid",
+        ],
+    ),
+    ("State.OOMKilled", &["oom_killed"]),
+    ("State.ExitCode", &["exit_code"]),
+    ("State.Pid", &["pid"]),
+    (
+        "HostConfig",
+        &[
+            "memory_limit_bytes",
+            "memory_reservation_bytes",
+            "cpu_quota_micros",
+            "cpu_period_micros",
+            "cpu_shares",
+            "network_mode",
+        ],
+    ),
+    ("HostConfig.Memory", &["memory_limit_bytes"]),
+    (
+        "HostConfig.MemoryReservation",
+        &["memory_reservation_bytes"],
+    ),
+    ("HostConfig.CpuQuota", &["cpu_quota_micros"]),
+    ("HostConfig.CpuPeriod", &["cpu_period_micros"]),
+    ("HostConfig.CpuShares", &["cpu_shares"]),
+    ("HostConfig.NanoCpus", &[]),
+];
+
+/// What damaging `path` of `answer` costs on `os`.
+fn inspect_feeds(path: &str, answer: &Value, os: OsType) -> Vec<&'static str> {
+    let windows_reads = [
+        "RestartCount",
+        "State",
+        "State.OOMKilled",
+        "State.ExitCode",
+        "State.Pid",
+        "HostConfig.Memory",
+    ];
+    if os == OsType::Windows && !windows_reads.contains(&path) {
+        return if path == "HostConfig" {
+            vec!["memory_limit_bytes", "network_mode"]
+        } else {
+            vec![]
+        };
+    }
+    let mut lost: Vec<&str> = INSPECT_FEEDS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map_or(vec![], |(_, lost)| lost.to_vec());
+    let quota_set = answer["HostConfig"]["CpuQuota"]
+        .as_i64()
+        .is_some_and(|q| q > 0);
+    let nano_set = answer["HostConfig"]["NanoCpus"]
+        .as_i64()
+        .is_some_and(|n| n > 0);
+    if !quota_set && nano_set && matches!(path, "HostConfig.NanoCpus" | "HostConfig.CpuPeriod") {
+        lost.push("cpu_quota_micros");
+    }
+    lost
+}
+
+/// A value's fields by name from its `Debug` text (no field's text holds ", ").
+fn debug_fields(debug: &str) -> Vec<(String, String)> {
+    let inner = &debug[debug.find(" { ").unwrap() + 3..debug.len() - 2];
+    inner
+        .split(", ")
+        .map(|field| {
+            let (name, value) = field.split_once(": ").unwrap();
+            (name.to_string(), value.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn one_unreadable_inspect_field_costs_only_the_facts_computed_from_it() {
+    let mut exercised = HashSet::new();
+    for (name, os) in [
+        ("inspect-docker-20.10-limited.json", OsType::Linux),
+        ("inspect-docker-20.10-oom-killed.json", OsType::Linux),
+        ("inspect-podman.json", OsType::Linux),
+        ("inspect-windows.json", OsType::Windows),
+    ] {
+        let mut json = raw(name);
+        json.as_object_mut().unwrap().remove("_source");
+        // A CPU quota given as --cpus, so that NanoCpus and CpuPeriod feed it.
+        if name.ends_with("limited.json") {
+            json["HostConfig"]["NanoCpus"] = 500_000_000.into();
+            json["HostConfig"]["CpuQuota"] = 0.into();
+            json["HostConfig"]["CpuPeriod"] = 50_000.into();
+        }
+        let whole = debug_fields(&format!(
+            "{:?}",
+            read_inspect(&serde_json::from_value(json.clone()).unwrap(), os)
+        ));
+        let mut nodes_of = Vec::new();
+        nodes(&json, "", "", &mut nodes_of);
+        for (pointer, path, value) in nodes_of {
+            let damaged_values: &[&str] = match &value {
+                Value::Number(_) | Value::Bool(_) => &["-1.5", r#""1""#, "[1]", r#"{"a": 1}"#],
+                Value::Object(_) if ["State", "HostConfig"].contains(&path.as_str()) => {
+                    &["7", r#""x""#]
+                }
+                _ => continue,
+            };
+            let lost = inspect_feeds(&path, &json, os);
+            let modelled = INSPECT_FEEDS.iter().any(|(p, _)| *p == path);
+            for bad in damaged_values {
+                let mut damaged = json.clone();
+                *damaged.pointer_mut(&pointer).unwrap() = serde_json::from_str(bad).unwrap();
+                let answer: InspectAnswer = serde_json::from_str(&damaged.to_string())
+                    .unwrap_or_else(|e| panic!("{name}: {path} = {bad} lost the answer: {e}"));
+                let got = debug_fields(&format!("{:?}", read_inspect(&answer, os)));
+                for ((field, before), (_, after)) in whole.iter().zip(&got) {
+                    let want = match (lost.contains(&field.as_str()), field.as_str()) {
+                        (true, "status") => "\"\"",
+                        (true, _) => "None",
+                        (false, _) => before.as_str(),
+                    };
+                    assert_eq!(after, want, "{name}: {path} = {bad}: {field} was {before}");
+                }
+                let counted = answer.unreadable_fields();
+                if modelled {
+                    assert_eq!(counted, [path.as_str()], "{name}: {path} = {bad}");
+                    exercised.insert(path.clone());
+                } else {
+                    assert!(
+                        counted.is_empty(),
+                        "{name}: {path} = {bad} counted {counted:?}"
+                    );
+                }
+            }
+        }
+    }
+    for (path, _) in INSPECT_FEEDS {
+        assert!(exercised.contains(*path), "no fixture exercises {path}");
+    }
+}
+
+#[test]
+fn an_unreadable_size_costs_only_the_disk_usage_of_its_container() {
+    let entries: Vec<Value> = raw("list-docker-20.10.json")["answer"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let selection = Selection::default();
+    for entry in entries {
+        let mut sized = entry.clone();
+        sized["SizeRw"] = 4096.into();
+        sized["SizeRootFs"] = 1_000_000.into();
+        let whole = entry_from_summary(serde_json::from_value(sized.clone()).unwrap(), &selection);
+        let mut nodes_of = Vec::new();
+        nodes(&sized, "", "", &mut nodes_of);
+        for (pointer, path, value) in nodes_of.into_iter().filter(|n| n.2.is_number()) {
+            for bad in ["-1.5", r#""4096""#, "{}"] {
+                let mut damaged = sized.clone();
+                *damaged.pointer_mut(&pointer).unwrap() = serde_json::from_str(bad).unwrap();
+                let listed: ListedContainer = serde_json::from_value(damaged)
+                    .unwrap_or_else(|e| panic!("{path} = {bad} lost the entry: {e}"));
+                let sizes = ["SizeRw", "SizeRootFs"];
+                let expected: &[&str] = if sizes.contains(&path.as_str()) {
+                    &[path.as_str()]
+                } else {
+                    &[]
+                };
+                assert_eq!(
+                    listed.unreadable_fields(),
+                    expected,
+                    "{path} = {bad} (was {value})"
+                );
+                assert_eq!(
+                    entry_from_summary(listed, &selection),
+                    whole,
+                    "{path} = {bad}"
+                );
+            }
+        }
+    }
 }

@@ -5,7 +5,9 @@
 //! that container's state value, never the listing.
 #![cfg(unix)]
 
-use support::exporter::{InProcess, config_for};
+use std::collections::HashSet;
+
+use support::exporter::{InProcess, Process, config_for};
 use support::exposition::value;
 use support::fake_engine::{EngineKind, FakeContainer, FakeEngine, Reply, fake_id, fixture};
 use support::promtool;
@@ -214,4 +216,90 @@ async fn an_unreadable_listing_entry_costs_only_itself() {
         .is_some()
     );
     assert_eq!(value(&body, "container_state", &id_label("broken")), None);
+}
+
+#[tokio::test]
+async fn an_unreadable_field_costs_only_its_own_series_and_is_counted_once() {
+    let dir = TempDir::new("bad-field");
+    // An odd engine: each container's answer has one field of the wrong shape, every
+    // other field sound.
+    let damaged = |name: &str, patch: &dyn Fn(&mut serde_json::Value)| {
+        let mut json: serde_json::Value = serde_json::from_str(&fixture(name)).unwrap();
+        patch(&mut json);
+        Reply::json(json.to_string())
+    };
+    const LIMITED: &str = "linux-cgroup-v1-limited.json";
+    const NETWORK: &str = "linux-cgroup-v1-network.json";
+    let blkio = damaged(LIMITED, &|j| {
+        j["blkio_stats"]["io_service_bytes_recursive"][0]["value"] = (-1).into()
+    });
+    let memory = damaged(NETWORK, &|j| j["memory_stats"]["usage"] = "1048576".into());
+    let pids = damaged(NETWORK, &|j| j["pids_stats"]["current"] = 2.5.into());
+    let network = damaged(NETWORK, &|j| {
+        j["networks"]["eth0"]["rx_bytes"] = serde_json::from_str("18446744073709551616").unwrap()
+    });
+    let mut limits = FakeContainer::running("limits", Reply::json(fixture(NETWORK)));
+    let mut inspect = limits.inspect_json();
+    inspect["HostConfig"]["Memory"] = "64m".into();
+    limits.inspect = Some(Reply::json(inspect.to_string()));
+    let engine = FakeEngine::start(
+        &dir.socket(),
+        vec![
+            FakeContainer::running("sound", Reply::json(fixture(LIMITED))),
+            FakeContainer::running("sound-network", Reply::json(fixture(NETWORK))),
+            FakeContainer::running("blkio", blkio),
+            FakeContainer::running("memory", memory),
+            FakeContainer::running("pids", pids),
+            FakeContainer::running("network", network),
+            limits,
+        ],
+    );
+    let socket = engine.socket.display().to_string();
+    let exporter = Process::start(&[("DOCKER_SOCKET_PATH", &socket), ("CACHE_TTL", "0")]).await;
+    let body = scrape(exporter.addr).await.body;
+    promtool::check_metrics(&body);
+    // One count per unreadable stats field, each scrape; the inspect field once, when
+    // the container is inspected.
+    assert_eq!(errors(&body, "decode"), 4.0, "{body}");
+    assert_eq!(errors(&body, "inspect"), 1.0, "{body}");
+    let has = |family: &str, name: &str| value(&body, family, &id_label(name)).is_some();
+    let families = |name: &str| {
+        body.lines()
+            .filter(|l| !l.starts_with('#') && l.contains(&id_label(name)))
+            .map(|l| l.split('{').next().unwrap())
+            .collect::<HashSet<_>>()
+    };
+    // Each damaged container against its sound twin, answered from the same fixture.
+    let lost = |name: &str, expected: &[&str]| {
+        let twin = families(if name == "blkio" {
+            "sound"
+        } else {
+            "sound-network"
+        });
+        let got = families(name);
+        assert!(got.is_subset(&twin), "{name}: {body}");
+        let mut missing: Vec<&str> = twin.difference(&got).copied().collect();
+        missing.sort_unstable();
+        assert_eq!(missing, expected, "{name}: {body}");
+    };
+    lost("blkio", &["container_fs_reads_bytes_total"]);
+    lost(
+        "memory",
+        &[
+            "container_memory_usage_bytes",
+            "container_memory_working_set_bytes",
+        ],
+    );
+    lost("pids", &["container_threads"]);
+    lost("network", &["container_network_receive_bytes_total"]);
+    lost("limits", &["container_spec_memory_limit_bytes"]);
+    assert!(has("container_cpu_usage_seconds_total", "memory"));
+    // The log names the container and the field.
+    let log = exporter.log().join("\n");
+    assert!(log.contains("container memory: its stats answer has fields that cannot be read, left out with the series computed from them: memory_stats.usage"), "{log}");
+    assert!(log.contains("container limits: its inspect answer has fields that cannot be read, left out with what is computed from them: HostConfig.Memory"), "{log}");
+    // The next scrape counts the stats fields again, and the kept inspection not again.
+    let body = scrape(exporter.addr).await.body;
+    assert_eq!(errors(&body, "decode"), 8.0, "{body}");
+    assert_eq!(errors(&body, "inspect"), 1.0, "{body}");
 }

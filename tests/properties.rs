@@ -26,6 +26,7 @@ use std::fmt::Debug;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use docker_stats_exporter::Field;
 use docker_stats_exporter::Groups;
 use docker_stats_exporter::OsType;
 use docker_stats_exporter::ScrapeErrors;
@@ -34,7 +35,7 @@ use docker_stats_exporter::StatsAnswer;
 use docker_stats_exporter::negotiated_minor;
 use docker_stats_exporter::{Changes, changed_containers};
 use docker_stats_exporter::{ContainerEntry, EngineFacts, Health, Snapshot};
-use docker_stats_exporter::{ContainerSample, Reading, read_stats};
+use docker_stats_exporter::{ContainerSample, Reading, Unreadable, read_stats};
 use docker_stats_exporter::{
     EventAnswer, InfoAnswer, InspectAnswer, ListedContainer, ListedHealth, VersionAnswer,
 };
@@ -425,7 +426,7 @@ fn feed(body: &[u8]) -> Reached {
     if let Ok(record) = serde_json::from_slice::<StatsAnswer>(body) {
         // Linux last: its sample, the fuller one, is the one encoded below.
         for os in [OsType::Windows, OsType::Linux] {
-            if let Reading::Sample(one) = read_stats(&record, os) {
+            if let Reading::Sample(one, _) = read_stats(&record, os) {
                 reached.sample_values |= one != ContainerSample::default();
                 sample = Some(one);
             }
@@ -433,7 +434,7 @@ fn feed(body: &[u8]) -> Reached {
     }
     // Inspect, and the times in it on their own.
     if let Ok(answer) = serde_json::from_slice::<InspectAnswer>(body) {
-        if let Some(state) = &answer.state {
+        if let Some(state) = answer.state.get() {
             for time in [&state.started_at, &state.finished_at]
                 .into_iter()
                 .flatten()
@@ -1499,7 +1500,7 @@ impl StatsIn {
             e.fs_write_bytes = field(|s| &s.write_size);
             e.fs_reads = field(|s| &s.read_count);
             e.fs_writes = field(|s| &s.write_count);
-            return Reading::Sample(e);
+            return Reading::Sample(e, Unreadable::default());
         }
 
         e.network_receive_errors = network(2);
@@ -1558,7 +1559,7 @@ impl StatsIn {
         e.threads_max = pids
             .and_then(|p| p.limit.get().copied())
             .map(|limit| if limit == u64::MAX { 0 } else { limit });
-        Reading::Sample(e)
+        Reading::Sample(e, Unreadable::default())
     }
 }
 
@@ -1636,7 +1637,7 @@ fn a_stats_value_exists_exactly_when_its_source_does() {
         let actual = read_stats(&record, input.engine_os);
         let expected = input.expected();
         match (&actual, &expected) {
-            (Reading::Sample(a), Reading::Sample(e)) => {
+            (Reading::Sample(a, _), Reading::Sample(e, _)) => {
                 let problems = differences(sample_fields(a), sample_fields(e));
                 prop_assert!(
                     problems.is_empty(),
@@ -2231,8 +2232,8 @@ fn labelled_containers(
             health: Some(ListedHealth {
                 status: Some(container.health.clone()),
             }),
-            size_rw: None,
-            size_root_fs: None,
+            size_rw: Field::Absent,
+            size_root_fs: Field::Absent,
         };
         let mut entry = entry_from_summary(summary, &selection).expect("an entry with an id");
         entry.sample = Some(ContainerSample {

@@ -298,6 +298,17 @@ impl Collector {
                     listing.containers.len(),
                     (answered - asked).as_secs_f64()
                 );
+                for container in &listing.containers {
+                    let unreadable = container.unreadable_fields();
+                    if !unreadable.is_empty() {
+                        errors.add(ErrorType::Decode, unreadable.len() as u64);
+                        warn!(
+                            "container {}: the size listing's {} cannot be read; it has no disk-usage figure",
+                            container.id.as_deref().unwrap_or("without an id"),
+                            unreadable.join(" and ")
+                        );
+                    }
+                }
                 self.kept()
                     .disk_usage
                     .refreshed(listing, asked, answered, plain);

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::engine::{ListedContainer, Listing};
+use crate::engine::{Field, ListedContainer, Listing};
 use crate::snapshot::ContainerEntry;
 
 /// The walk is the size listing's time beyond the plain listing's of the same collection.
@@ -27,12 +27,13 @@ const SLOW: Duration = Duration::from_millis(100);
 
 /// The writable layer's size in an answer to `size=true`. dockerd leaves `SizeRw` out when it
 /// is 0 (`omitempty`), so with `SizeRootFs` present a missing one is 0; with neither the
-/// engine gave no sizes for it. A negative size is none.
+/// engine gave no sizes for it. A negative or unreadable size is none.
 fn writable_layer_bytes(container: &ListedContainer) -> Option<u64> {
     let size = match (container.size_rw, container.size_root_fs) {
-        (Some(size), _) => size,
-        (None, Some(_)) => 0,
-        (None, None) => return None,
+        (Field::Read(size), _) => size,
+        (Field::Absent, Field::Read(_)) => 0,
+        // No sizes, or one that cannot be read: none.
+        _ => return None,
     };
     u64::try_from(size).ok()
 }
@@ -114,8 +115,8 @@ mod tests {
     fn listed(id: &str, size: Option<i64>) -> ListedContainer {
         ListedContainer {
             id: Some(id.to_string()),
-            size_rw: size,
-            size_root_fs: size.map(|s| s + 2_000_000),
+            size_rw: size.into(),
+            size_root_fs: size.map(|s| s + 2_000_000).into(),
             ..Default::default()
         }
     }
@@ -123,11 +124,26 @@ mod tests {
     #[test]
     fn a_missing_size_rw_beside_size_root_fs_is_zero() {
         let zero = ListedContainer {
-            size_root_fs: Some(1_985_472),
+            size_root_fs: Field::Read(1_985_472),
             ..Default::default()
         };
         assert_eq!(writable_layer_bytes(&zero), Some(0));
         assert_eq!(writable_layer_bytes(&ListedContainer::default()), None);
+        let unreadable = ListedContainer {
+            size_rw: Field::Unreadable,
+            ..zero.clone()
+        };
+        assert_eq!(
+            writable_layer_bytes(&unreadable),
+            None,
+            "not a made-up zero"
+        );
+        let root_unreadable = ListedContainer {
+            size_rw: Field::Read(4096),
+            size_root_fs: Field::Unreadable,
+            ..Default::default()
+        };
+        assert_eq!(writable_layer_bytes(&root_unreadable), Some(4096));
     }
 
     fn entry(id: &str) -> ContainerEntry {

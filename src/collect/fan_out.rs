@@ -42,7 +42,8 @@ enum Job {
 
 /// What one inspect request came to.
 enum InspectOutcome {
-    Facts(InspectFacts),
+    /// The facts, and the paths of the fields that could not be read.
+    Facts(InspectFacts, Vec<&'static str>),
     Vanished,
     Failed(EngineError),
 }
@@ -111,9 +112,17 @@ pub(super) async fn fetch_all(
                     );
                 }
                 match outcome {
-                    StatsOutcome::Sample(mut sample) => {
+                    StatsOutcome::Sample(mut sample, unreadable) => {
                         if !reports_throttling {
                             sample.forget_throttling();
+                        }
+                        if !unreadable.is_empty() {
+                            errors.add(ErrorType::Decode, unreadable.fields().len() as u64);
+                            warn!(
+                                "container {}: its stats answer has fields that cannot be read, left out with the series computed from them: {}",
+                                container.name,
+                                unreadable.fields().join(", ")
+                            );
                         }
                         container.sample = Some(sample);
                     }
@@ -130,7 +139,17 @@ pub(super) async fn fetch_all(
             Done::Inspect(index, outcome) => {
                 let container = &mut containers[index];
                 let facts = match outcome {
-                    InspectOutcome::Facts(facts) => Some(facts),
+                    InspectOutcome::Facts(facts, unreadable) => {
+                        if !unreadable.is_empty() {
+                            errors.add(ErrorType::Inspect, unreadable.len() as u64);
+                            warn!(
+                                "container {}: its inspect answer has fields that cannot be read, left out with what is computed from them: {}",
+                                container.name,
+                                unreadable.join(", ")
+                            );
+                        }
+                        Some(facts)
+                    }
                     InspectOutcome::Vanished => None,
                     InspectOutcome::Failed(error) => {
                         errors.add(ErrorType::Inspect, 1);
@@ -177,7 +196,7 @@ pub(super) async fn fetch_all(
 
 async fn fetch_inspect(engine: &Engine, id: &str, os: OsType) -> InspectOutcome {
     match engine.inspect(id).await {
-        Ok(answer) => InspectOutcome::Facts(read_inspect(&answer, os)),
+        Ok(answer) => InspectOutcome::Facts(read_inspect(&answer, os), answer.unreadable_fields()),
         // Removed since the listing: not an error, and nothing to keep.
         Err(error) if error.status() == Some(404) => InspectOutcome::Vanished,
         Err(error) => InspectOutcome::Failed(error),

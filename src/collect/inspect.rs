@@ -6,12 +6,13 @@
 //! As for stats, the platform decides what is read: Windows has a memory limit but no CPU
 //! quota, period, shares or memory reservation. A missing or null field gives `None`.
 
-use crate::engine::{InspectAnswer, InspectHostConfig, OsType};
+use crate::engine::{Field, InspectAnswer, InspectHostConfig, OsType};
 use crate::snapshot::{DEFAULT_CPU_PERIOD_MICROS, DEFAULT_CPU_SHARES, InspectFacts};
 
-/// Reads one inspect answer from an engine of OS `os`.
+/// Reads one inspect answer from an engine of OS `os`. An unreadable field gives `None`
+/// for what is computed from it (never the default an absent one gives).
 pub fn read_inspect(answer: &InspectAnswer, os: OsType) -> InspectFacts {
-    let state = answer.state.as_ref();
+    let state = answer.state.get();
     let mut facts = InspectFacts {
         status: state.and_then(|s| s.status.clone()).unwrap_or_default(),
         started_at: state
@@ -20,21 +21,24 @@ pub fn read_inspect(answer: &InspectAnswer, os: OsType) -> InspectFacts {
         finished_at: state
             .and_then(|s| s.finished_at.as_deref())
             .and_then(unix_seconds),
-        restart_count: answer.restart_count.and_then(|n| u64::try_from(n).ok()),
-        oom_killed: state.and_then(|s| s.oom_killed),
-        exit_code: state.and_then(|s| s.exit_code),
+        restart_count: answer
+            .restart_count
+            .value()
+            .and_then(|n| u64::try_from(n).ok()),
+        oom_killed: state.and_then(|s| s.oom_killed.value()),
+        exit_code: state.and_then(|s| s.exit_code.value()),
         pid: state
-            .and_then(|s| s.pid)
+            .and_then(|s| s.pid.value())
             .and_then(|pid| u32::try_from(pid).ok())
             .filter(|pid| *pid > 0),
         network_mode: answer
             .host_config
-            .as_ref()
+            .get()
             .and_then(|h| h.network_mode.clone()),
         ..InspectFacts::default()
     };
-    if let Some(host) = answer.host_config.as_ref() {
-        facts.memory_limit_bytes = host.memory.map(non_negative);
+    if let Some(host) = answer.host_config.get() {
+        facts.memory_limit_bytes = host.memory.value().map(non_negative);
         if os == OsType::Linux {
             read_linux_limits(host, &mut facts);
         }
@@ -43,27 +47,31 @@ pub fn read_inspect(answer: &InspectAnswer, os: OsType) -> InspectFacts {
 }
 
 fn read_linux_limits(host: &InspectHostConfig, facts: &mut InspectFacts) {
-    facts.memory_reservation_bytes = host.memory_reservation.map(non_negative);
-    let period = match host.cpu_period.map(non_negative) {
-        Some(period) if period > 0 => period,
-        _ => DEFAULT_CPU_PERIOD_MICROS,
+    facts.memory_reservation_bytes = host.memory_reservation.value().map(non_negative);
+    // An absent or zero period or share count is the engine's default.
+    let positive_or = |field: Field<i64>, default: u64| match field.map(non_negative) {
+        Field::Read(value) if value > 0 => Some(value),
+        Field::Unreadable => None,
+        _ => Some(default),
     };
-    facts.cpu_period_micros = Some(period);
-    facts.cpu_shares = Some(match host.cpu_shares.map(non_negative) {
-        Some(shares) if shares > 0 => shares,
-        _ => DEFAULT_CPU_SHARES,
-    });
-    let quota = host.cpu_quota.map(non_negative).filter(|q| *q > 0);
+    let period = positive_or(host.cpu_period, DEFAULT_CPU_PERIOD_MICROS);
+    facts.cpu_period_micros = period;
+    facts.cpu_shares = positive_or(host.cpu_shares, DEFAULT_CPU_SHARES);
     // `--cpus 0.5` sets NanoCpus = 5e8: half of every period.
-    let from_nano_cpus = host
-        .nano_cpus
-        .map(non_negative)
-        .filter(|n| *n > 0)
-        .map(|nano| {
-            let quota = u128::from(nano) * u128::from(period) / 1_000_000_000;
-            u64::try_from(quota).unwrap_or(u64::MAX)
-        });
-    facts.cpu_quota_micros = quota.or(from_nano_cpus);
+    let from_nano_cpus = |nano: u64| {
+        let period = period?;
+        let quota = u128::from(nano) * u128::from(period) / 1_000_000_000;
+        Some(u64::try_from(quota).unwrap_or(u64::MAX))
+    };
+    facts.cpu_quota_micros = match (
+        host.cpu_quota.map(non_negative),
+        host.nano_cpus.map(non_negative),
+    ) {
+        (Field::Read(quota), _) if quota > 0 => Some(quota),
+        (Field::Unreadable, _) | (_, Field::Unreadable) => None,
+        (_, Field::Read(nano)) if nano > 0 => from_nano_cpus(nano),
+        _ => None,
+    };
 }
 
 fn non_negative(value: i64) -> u64 {

@@ -34,4 +34,4 @@ pub use scrape_errors::{ErrorType, ScrapeErrors};
 pub use selection::Selection;
 pub(crate) use source::Cgroupfs;
 pub use source::StatsSourceSetting;
-pub use stats::{Reading, read_stats};
+pub use stats::{Reading, Unreadable, read_stats};

@@ -11,7 +11,9 @@ pub enum ErrorType {
     List,
     /// A stats request failed (connection, or an error status other than 404).
     Stats,
-    /// A stats answer arrived but was not readable JSON of the expected shape.
+    /// A stats answer arrived but was not JSON, or the container list had an entry that
+    /// could not be read; or, one count per field, a field of a stats answer could not be
+    /// read (the container's other series are exported).
     Decode,
     /// A stats, inspect or size request had not finished when the scrape's deadline passed.
     Timeout,

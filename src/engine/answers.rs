@@ -12,6 +12,8 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use super::field::{Field, lenient_object};
+
 /// One entry of `GET /containers/json`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
@@ -38,11 +40,11 @@ pub struct ListedContainer {
     /// Bytes in the container's writable layer; only in answers to `size=1`, and not
     /// from every storage driver or engine. dockerd leaves it out when it is 0.
     #[serde(rename = "SizeRw")]
-    pub size_rw: Option<i64>,
+    pub size_rw: Field<i64>,
     /// Bytes of the image's layers and the writable one: present in an answer to `size=1`
     /// that has sizes, so it tells a zero `SizeRw` from none.
     #[serde(rename = "SizeRootFs")]
-    pub size_root_fs: Option<i64>,
+    pub size_root_fs: Field<i64>,
 }
 
 /// The listing's `Health` (API 1.52 and later).
@@ -59,11 +61,11 @@ pub struct ListedHealth {
 #[serde(default)]
 pub struct InspectAnswer {
     #[serde(rename = "State")]
-    pub state: Option<InspectState>,
+    pub state: Field<InspectState>,
     #[serde(rename = "RestartCount")]
-    pub restart_count: Option<i64>,
+    pub restart_count: Field<i64>,
     #[serde(rename = "HostConfig")]
-    pub host_config: Option<InspectHostConfig>,
+    pub host_config: Field<InspectHostConfig>,
 }
 
 /// An inspect answer's `State`.
@@ -73,9 +75,9 @@ pub struct InspectState {
     #[serde(rename = "Status")]
     pub status: Option<String>,
     #[serde(rename = "OOMKilled")]
-    pub oom_killed: Option<bool>,
+    pub oom_killed: Field<bool>,
     #[serde(rename = "ExitCode")]
-    pub exit_code: Option<i64>,
+    pub exit_code: Field<i64>,
     #[serde(rename = "StartedAt")]
     pub started_at: Option<String>,
     #[serde(rename = "FinishedAt")]
@@ -83,7 +85,7 @@ pub struct InspectState {
     /// The container's init process in the engine's host PID namespace; 0 when not
     /// running.
     #[serde(rename = "Pid")]
-    pub pid: Option<i64>,
+    pub pid: Field<i64>,
 }
 
 /// An inspect answer's limits.
@@ -91,20 +93,68 @@ pub struct InspectState {
 #[serde(default)]
 pub struct InspectHostConfig {
     #[serde(rename = "Memory")]
-    pub memory: Option<i64>,
+    pub memory: Field<i64>,
     #[serde(rename = "MemoryReservation")]
-    pub memory_reservation: Option<i64>,
+    pub memory_reservation: Field<i64>,
     #[serde(rename = "NanoCpus")]
-    pub nano_cpus: Option<i64>,
+    pub nano_cpus: Field<i64>,
     #[serde(rename = "CpuQuota")]
-    pub cpu_quota: Option<i64>,
+    pub cpu_quota: Field<i64>,
     #[serde(rename = "CpuPeriod")]
-    pub cpu_period: Option<i64>,
+    pub cpu_period: Field<i64>,
     #[serde(rename = "CpuShares")]
-    pub cpu_shares: Option<i64>,
+    pub cpu_shares: Field<i64>,
     /// `bridge`, `host`, `none`, `container:<id>`, or a network's name.
     #[serde(rename = "NetworkMode")]
     pub network_mode: Option<String>,
+}
+
+lenient_object!(InspectState, InspectHostConfig);
+
+impl InspectAnswer {
+    /// The fields the exporter reads that were there but could not be read, by their
+    /// path in the answer; each costs only the facts computed from it.
+    pub fn unreadable_fields(&self) -> Vec<&'static str> {
+        let mut unreadable = Vec::new();
+        let mut check = |path: &'static str, unreadable_here: bool| {
+            if unreadable_here {
+                unreadable.push(path);
+            }
+        };
+        check("RestartCount", self.restart_count.is_unreadable());
+        check("State", self.state.is_unreadable());
+        if let Some(state) = self.state.get() {
+            check("State.OOMKilled", state.oom_killed.is_unreadable());
+            check("State.ExitCode", state.exit_code.is_unreadable());
+            check("State.Pid", state.pid.is_unreadable());
+        }
+        check("HostConfig", self.host_config.is_unreadable());
+        if let Some(host) = self.host_config.get() {
+            check("HostConfig.Memory", host.memory.is_unreadable());
+            check(
+                "HostConfig.MemoryReservation",
+                host.memory_reservation.is_unreadable(),
+            );
+            check("HostConfig.NanoCpus", host.nano_cpus.is_unreadable());
+            check("HostConfig.CpuQuota", host.cpu_quota.is_unreadable());
+            check("HostConfig.CpuPeriod", host.cpu_period.is_unreadable());
+            check("HostConfig.CpuShares", host.cpu_shares.is_unreadable());
+        }
+        unreadable
+    }
+}
+
+impl ListedContainer {
+    /// The size fields that were there but could not be read (`SizeRw`, `SizeRootFs`).
+    pub fn unreadable_fields(&self) -> Vec<&'static str> {
+        [
+            ("SizeRw", self.size_rw.is_unreadable()),
+            ("SizeRootFs", self.size_root_fs.is_unreadable()),
+        ]
+        .into_iter()
+        .filter_map(|(path, unreadable)| unreadable.then_some(path))
+        .collect()
+    }
 }
 
 /// One event of `GET /events`.
@@ -237,7 +287,7 @@ mod tests {
         )
         .unwrap();
         assert!(!format!("{answer:?}").contains("hunter2"));
-        assert_eq!(answer.restart_count, Some(1));
+        assert_eq!(answer.restart_count, Field::Read(1));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! - `answers.rs`: the lenient wire models of the answers read here, and [`OsType`];
 //! - `behaviour.rs`: what an engine's version tells about how it answers, [`Behaviour`];
 //! - `stats_answer.rs`: the lean wire model of a stats answer, [`StatsAnswer`];
+//! - `field.rs`: [`Field`], a field of an answer that may be absent, read or unreadable;
 //! - `error.rs`: [`EngineError`], with hints for TLS failures;
 //! - `endpoint.rs`: which engine, decided as the docker CLI decides; `platform.rs` its
 //!   per-OS defaults; `context.rs` the docker CLI's contexts; `tls.rs` TLS to the engine;
@@ -19,6 +20,7 @@ mod client;
 mod context;
 mod endpoint;
 mod error;
+mod field;
 mod platform;
 mod stats_answer;
 mod tls;
@@ -36,8 +38,9 @@ pub(crate) use client::{Listing, Sizes};
 pub use endpoint::Endpoint;
 pub(crate) use endpoint::EndpointSettings;
 pub use error::EngineError;
+pub use field::Field;
 pub use stats_answer::StatsAnswer;
 pub(crate) use stats_answer::{
-    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, InterfaceStats, MemoryStatKeys,
-    MemoryStats, PidsStats, Throttling,
+    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, InterfaceStats, Interfaces,
+    MemoryStatKeys, MemoryStats, PidsStats, Throttling,
 };

@@ -11,7 +11,7 @@ use crate::engine::{Engine, OsType};
 pub(super) async fn fetch(engine: &Engine, id: &str, os: OsType) -> StatsOutcome {
     match engine.stats(id).await {
         Ok(Some(record)) => match read_stats(&record, os) {
-            Reading::Sample(sample) => StatsOutcome::Sample(sample),
+            Reading::Sample(sample, unreadable) => StatsOutcome::Sample(sample, unreadable),
             Reading::NotRunning => StatsOutcome::NotRunning,
         },
         // An empty answer or 404: the container stopped or vanished since the listing.

@@ -20,8 +20,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::engine::{
-    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, MemoryStatKeys, MemoryStats, PidsStats,
-    StatsAnswer, Throttling,
+    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, Field, MemoryStatKeys, MemoryStats,
+    PidsStats, StatsAnswer, Throttling,
 };
 
 use super::files::{key_value, key_values, omit_zero, read, read_number, under};
@@ -94,12 +94,16 @@ pub(super) fn record(
     let cpu = required("cpu")?;
     let memory = required("memory")?;
     Ok(StatsAnswer {
-        cpu_stats: Some(cpu_stats(&cpuacct, &cpu)?),
-        memory_stats: Some(memory_stats(&memory)?),
+        cpu_stats: Field::Read(cpu_stats(&cpuacct, &cpu)?),
+        memory_stats: Field::Read(memory_stats(&memory)?),
         blkio_stats: directory("blkio")
             .map(|dir| blkio_stats(&dir))
-            .transpose()?,
-        pids_stats: directory("pids").map(|dir| pids_stats(&dir)).transpose()?,
+            .transpose()?
+            .into(),
+        pids_stats: directory("pids")
+            .map(|dir| pids_stats(&dir))
+            .transpose()?
+            .into(),
         ..StatsAnswer::default()
     })
 }
@@ -127,15 +131,15 @@ fn cpu_stats(cpuacct: &Path, cpu: &Path) -> Result<CpuStats, String> {
     let nanoseconds = |key: &str| key_value(&ticks, key).saturating_mul(1_000_000_000) / USER_HZ;
     let throttling = read(&cpu.join("cpu.stat"))?;
     Ok(CpuStats {
-        cpu_usage: Some(CpuUsage {
-            total_usage: Some(total),
-            usage_in_usermode: Some(nanoseconds("user")),
-            usage_in_kernelmode: Some(nanoseconds("system")),
+        cpu_usage: Field::Read(CpuUsage {
+            total_usage: Field::Read(total),
+            usage_in_usermode: Field::Read(nanoseconds("user")),
+            usage_in_kernelmode: Field::Read(nanoseconds("system")),
         }),
-        throttling_data: Some(Throttling {
-            periods: Some(key_value(&throttling, "nr_periods")),
-            throttled_periods: Some(key_value(&throttling, "nr_throttled")),
-            throttled_time: Some(key_value(&throttling, "throttled_time")),
+        throttling_data: Field::Read(Throttling {
+            periods: Field::Read(key_value(&throttling, "nr_periods")),
+            throttled_periods: Field::Read(key_value(&throttling, "nr_throttled")),
+            throttled_time: Field::Read(key_value(&throttling, "throttled_time")),
         }),
     })
 }
@@ -145,14 +149,14 @@ fn memory_stats(memory: &Path) -> Result<MemoryStats, String> {
     let raw: HashMap<&str, u64> = key_values(&stat).collect();
     let mut stats = MemoryStatKeys::default();
     for key in MEMORY_STAT_KEYS {
-        stats.insert(key, Some(raw.get(key).copied().unwrap_or(0)));
+        stats.insert(key, Field::Read(raw.get(key).copied().unwrap_or(0)));
     }
     let number = |file: &str| read_number(&memory.join(file), u64::MAX);
     Ok(MemoryStats {
         usage: omit_zero(number("memory.usage_in_bytes")?),
         max_usage: omit_zero(number("memory.max_usage_in_bytes")?),
         failcnt: omit_zero(number("memory.failcnt")?),
-        stats: Some(stats),
+        stats: Field::Read(stats),
         ..MemoryStats::default()
     })
 }
@@ -165,20 +169,22 @@ fn blkio_stats(blkio: &Path) -> Result<BlkioStats, String> {
         }
         if lists.values().any(|list| !list.is_empty()) {
             return Ok(BlkioStats {
-                io_service_bytes_recursive: lists.remove("io_service_bytes_recursive"),
-                io_serviced_recursive: lists.remove("io_serviced_recursive"),
+                io_service_bytes_recursive: lists.remove("io_service_bytes_recursive").into(),
+                io_serviced_recursive: lists.remove("io_serviced_recursive").into(),
             });
         }
     }
     // No CFQ stats for this group's devices: the throttle files, which count every device.
     Ok(BlkioStats {
-        io_service_bytes_recursive: Some(entries(&blkio.join("blkio.throttle.io_service_bytes"))?),
-        io_serviced_recursive: Some(entries(&blkio.join("blkio.throttle.io_serviced"))?),
+        io_service_bytes_recursive: Field::Read(entries(
+            &blkio.join("blkio.throttle.io_service_bytes"),
+        )?),
+        io_serviced_recursive: Field::Read(entries(&blkio.join("blkio.throttle.io_serviced"))?),
     })
 }
 
 /// `major:minor Op value` lines (or `major:minor value`); `Total N` lines are skipped.
-fn entries(path: &Path) -> Result<Vec<BlkioEntry>, String> {
+fn entries(path: &Path) -> Result<Vec<Field<BlkioEntry>>, String> {
     let text = read(path)?;
     let mut entries = Vec::new();
     for line in text.lines() {
@@ -199,10 +205,10 @@ fn entries(path: &Path) -> Result<Vec<BlkioEntry>, String> {
         // The device is not kept (nothing reads it), but a line without one is unreadable.
         number(device.0)?;
         number(device.1)?;
-        entries.push(BlkioEntry {
-            op: Some(BlkioOp::from_name(op)),
-            value: Some(number(value)?),
-        });
+        entries.push(Field::Read(BlkioEntry {
+            op: Field::Read(BlkioOp::from_name(op)),
+            value: Field::Read(number(value)?),
+        }));
     }
     Ok(entries)
 }
@@ -231,9 +237,10 @@ mod tests {
         .unwrap();
         let read = entries(&file).unwrap();
         assert_eq!(read.len(), 6);
-        assert_eq!(read[0].op, Some(BlkioOp::Read));
-        assert_eq!(read[2].op, Some(BlkioOp::Other));
-        assert_eq!(read[1].value, Some(8192));
+        let entry = |i: usize| read[i].get().unwrap();
+        assert_eq!(entry(0).op, Field::Read(BlkioOp::Read));
+        assert_eq!(entry(2).op, Field::Read(BlkioOp::Other));
+        assert_eq!(entry(1).value, Field::Read(8192));
         std::fs::write(&file, "Total 0\n").unwrap();
         assert!(entries(&file).unwrap().is_empty());
         std::fs::write(&file, "8:0 Read x\n").unwrap();

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::engine::{
-    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, MemoryStatKeys, MemoryStats, PidsStats,
-    StatsAnswer, Throttling,
+    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, Field, MemoryStatKeys, MemoryStats,
+    PidsStats, StatsAnswer, Throttling,
 };
 
 use super::files::{key_value, key_values, omit_zero, read, read_number};
@@ -64,10 +64,10 @@ pub(super) fn record(group: &Path) -> Result<StatsAnswer, String> {
         return Err(format!("{} is not a directory", group.display()));
     }
     Ok(StatsAnswer {
-        cpu_stats: Some(cpu_stats(group)?),
-        memory_stats: optional(group, "memory.current", memory_stats)?,
-        blkio_stats: optional(group, "io.stat", blkio_stats)?,
-        pids_stats: optional(group, "pids.current", pids_stats)?,
+        cpu_stats: Field::Read(cpu_stats(group)?),
+        memory_stats: optional(group, "memory.current", memory_stats)?.into(),
+        blkio_stats: optional(group, "io.stat", blkio_stats)?.into(),
+        pids_stats: optional(group, "pids.current", pids_stats)?.into(),
         ..StatsAnswer::default()
     })
 }
@@ -89,15 +89,15 @@ fn cpu_stats(group: &Path) -> Result<CpuStats, String> {
     let stat = read(&group.join("cpu.stat"))?;
     let micros = |key: &str| key_value(&stat, key).saturating_mul(1000);
     Ok(CpuStats {
-        cpu_usage: Some(CpuUsage {
-            total_usage: Some(micros("usage_usec")),
-            usage_in_usermode: Some(micros("user_usec")),
-            usage_in_kernelmode: Some(micros("system_usec")),
+        cpu_usage: Field::Read(CpuUsage {
+            total_usage: Field::Read(micros("usage_usec")),
+            usage_in_usermode: Field::Read(micros("user_usec")),
+            usage_in_kernelmode: Field::Read(micros("system_usec")),
         }),
-        throttling_data: Some(Throttling {
-            periods: Some(key_value(&stat, "nr_periods")),
-            throttled_periods: Some(key_value(&stat, "nr_throttled")),
-            throttled_time: Some(micros("throttled_usec")),
+        throttling_data: Field::Read(Throttling {
+            periods: Field::Read(key_value(&stat, "nr_periods")),
+            throttled_periods: Field::Read(key_value(&stat, "nr_throttled")),
+            throttled_time: Field::Read(micros("throttled_usec")),
         }),
     })
 }
@@ -107,7 +107,7 @@ fn memory_stats(group: &Path) -> Result<MemoryStats, String> {
     let raw: HashMap<&str, u64> = key_values(&stat).collect();
     let mut stats = MemoryStatKeys::default();
     for key in MEMORY_STAT_KEYS {
-        stats.insert(key, Some(raw.get(key).copied().unwrap_or(0)));
+        stats.insert(key, Field::Read(raw.get(key).copied().unwrap_or(0)));
     }
     let events = match group.join("memory.events") {
         path if path.exists() => read(&path)?,
@@ -116,7 +116,7 @@ fn memory_stats(group: &Path) -> Result<MemoryStats, String> {
     Ok(MemoryStats {
         usage: omit_zero(read_number(&group.join("memory.current"), u64::MAX)?),
         failcnt: omit_zero(key_value(&events, "oom")),
-        stats: Some(stats),
+        stats: Field::Read(stats),
         ..MemoryStats::default()
     })
 }
@@ -141,15 +141,15 @@ fn blkio_stats(group: &Path) -> Result<BlkioStats, String> {
             }
         }
         for (op, key) in [(BlkioOp::Read, "rbytes"), (BlkioOp::Write, "wbytes")] {
-            entries.push(BlkioEntry {
-                op: Some(op),
-                value: Some(counts.get(key).copied().unwrap_or(0)),
-            });
+            entries.push(Field::Read(BlkioEntry {
+                op: Field::Read(op),
+                value: Field::Read(counts.get(key).copied().unwrap_or(0)),
+            }));
         }
     }
     Ok(BlkioStats {
-        io_service_bytes_recursive: (!entries.is_empty()).then_some(entries),
-        io_serviced_recursive: None,
+        io_service_bytes_recursive: (!entries.is_empty()).then_some(entries).into(),
+        io_serviced_recursive: Field::Absent,
     })
 }
 

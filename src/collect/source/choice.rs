@@ -239,7 +239,11 @@ async fn parity(engine: &Engine, fs: &Cgroupfs, target: &Target) -> Result<(), S
 
 fn sample(reading: Reading) -> Result<ContainerSample, String> {
     match reading {
-        Reading::Sample(sample) => Ok(sample),
+        Reading::Sample(sample, unreadable) if unreadable.is_empty() => Ok(sample),
+        Reading::Sample(_, unreadable) => Err(format!(
+            "the record has fields that cannot be read: {}",
+            unreadable.fields().join(", ")
+        )),
         Reading::NotRunning => Err("the container stopped during the check".into()),
     }
 }

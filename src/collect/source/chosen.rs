@@ -37,7 +37,9 @@ impl StatsSource {
         };
         match fs.read(target) {
             Ok(record) => match read_stats(&record, os) {
-                Reading::Sample(sample) => (StatsOutcome::Sample(sample), None),
+                Reading::Sample(sample, unreadable) => {
+                    (StatsOutcome::Sample(sample, unreadable), None)
+                }
                 Reading::NotRunning => (StatsOutcome::NotRunning, None),
             },
             Err(why) => (api::fetch(engine, id, os).await, Some(why)),

@@ -3,6 +3,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::engine::Field;
+
 /// `path` (absolute, as `/proc/<pid>/cgroup` writes it) below `root`.
 pub(super) fn under(root: &Path, path: &str) -> PathBuf {
     root.join(path.trim_start_matches('/'))
@@ -56,8 +58,12 @@ pub(super) fn key_value(text: &str, key: &str) -> u64 {
 }
 
 /// `Some(v)` unless `v` is 0: the engine's JSON omits such fields (`omitempty`).
-pub(super) fn omit_zero(v: u64) -> Option<u64> {
-    (v != 0).then_some(v)
+pub(super) fn omit_zero(v: u64) -> Field<u64> {
+    if v == 0 {
+        Field::Absent
+    } else {
+        Field::Read(v)
+    }
 }
 
 #[cfg(test)]
@@ -70,8 +76,8 @@ mod tests {
         assert_eq!(key_value(text, "rss"), 53248);
         assert_eq!(key_value(text, "swap"), 0);
         assert_eq!(key_values(text).count(), 3);
-        assert_eq!(omit_zero(0), None);
-        assert_eq!(omit_zero(7), Some(7));
+        assert_eq!(omit_zero(0), Field::Absent);
+        assert_eq!(omit_zero(7), Field::Read(7));
         assert_eq!(
             under(Path::new("/host/sys/fs/cgroup"), "/docker/x"),
             PathBuf::from("/host/sys/fs/cgroup/docker/x")

@@ -9,11 +9,11 @@
 //! `rx_dropped`, which the engine's netlink read keeps apart; veth devices never count
 //! missed errors, so the two agree for containers.
 
-use crate::engine::InterfaceStats;
+use crate::engine::{Field, InterfaceStats, Interfaces};
 
-/// The interfaces of `text` (the file's content) but `lo`, in the file's order; `None`
+/// The interfaces of `text` (the file's content) but `lo`, in the file's order; absent
 /// when there are none.
-pub(super) fn parse(text: &str) -> Option<Vec<InterfaceStats>> {
+pub(super) fn parse(text: &str) -> Field<Interfaces> {
     let mut interfaces = Vec::new();
     for line in text.lines().skip(2) {
         let Some((name, counters)) = line.split_once(':') else {
@@ -27,18 +27,22 @@ pub(super) fn parse(text: &str) -> Option<Vec<InterfaceStats>> {
         if name == "lo" || counters.len() < 16 {
             continue;
         }
-        interfaces.push(InterfaceStats {
-            rx_bytes: Some(counters[0]),
-            rx_packets: Some(counters[1]),
-            rx_errors: Some(counters[2]),
-            rx_dropped: Some(counters[3]),
-            tx_bytes: Some(counters[8]),
-            tx_packets: Some(counters[9]),
-            tx_errors: Some(counters[10]),
-            tx_dropped: Some(counters[11]),
-        });
+        interfaces.push(Field::Read(InterfaceStats {
+            rx_bytes: Field::Read(counters[0]),
+            rx_packets: Field::Read(counters[1]),
+            rx_errors: Field::Read(counters[2]),
+            rx_dropped: Field::Read(counters[3]),
+            tx_bytes: Field::Read(counters[8]),
+            tx_packets: Field::Read(counters[9]),
+            tx_errors: Field::Read(counters[10]),
+            tx_dropped: Field::Read(counters[11]),
+        }));
     }
-    (!interfaces.is_empty()).then_some(interfaces)
+    if interfaces.is_empty() {
+        Field::Absent
+    } else {
+        Field::Read(Interfaces(interfaces))
+    }
 }
 
 #[cfg(test)]
@@ -55,10 +59,10 @@ mod tests {
 
     #[test]
     fn every_interface_but_the_loopback() {
-        let interfaces = parse(NET_DEV).unwrap();
+        let interfaces = parse(NET_DEV).value().unwrap().0;
         assert_eq!(interfaces.len(), 2);
         // eth0, then eth1.
-        let eth1 = &interfaces[1];
+        let eth1 = interfaces[1].get().unwrap();
         assert_eq!(
             (
                 eth1.rx_bytes,
@@ -66,7 +70,12 @@ mod tests {
                 eth1.rx_errors,
                 eth1.rx_dropped
             ),
-            (Some(1859), Some(24), Some(1), Some(2))
+            (
+                Field::Read(1859),
+                Field::Read(24),
+                Field::Read(1),
+                Field::Read(2)
+            )
         );
         assert_eq!(
             (
@@ -75,14 +84,19 @@ mod tests {
                 eth1.tx_errors,
                 eth1.tx_dropped
             ),
-            (Some(40525), Some(14), Some(3), Some(4))
+            (
+                Field::Read(40525),
+                Field::Read(14),
+                Field::Read(3),
+                Field::Read(4)
+            )
         );
     }
 
     #[test]
     fn only_a_loopback_is_no_network() {
         let none: String = NET_DEV.lines().take(3).map(|l| format!("{l}\n")).collect();
-        assert_eq!(parse(&none), None);
-        assert_eq!(parse(""), None);
+        assert_eq!(parse(&none), Field::Absent);
+        assert_eq!(parse(""), Field::Absent);
     }
 }
