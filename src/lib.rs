@@ -14,6 +14,7 @@
 //!      ═▶ snapshot    plain values, engine-independent: what a collection found
 //!  └▶ exposition/ the family tables and the encoder turn the snapshot into text
 //! config/      every setting, read once at start by the binary and the exporter
+//! fuzzing/     beside the path: one entry point per input others send, for `fuzz/`
 //! ```
 //!
 //! Leaves, which import nothing of this crate: `snapshot` (the model every wing speaks),
@@ -42,6 +43,8 @@ mod config;
 mod engine;
 mod exporter;
 mod exposition;
+#[doc(hidden)]
+pub mod fuzzing;
 mod os;
 mod snapshot;
 mod tls;

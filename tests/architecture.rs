@@ -53,6 +53,18 @@ const DOORS: &[(&str, &[&str])] = &[
         ],
     ),
     ("config", &["engine", "collect", "exposition", "common"]),
+    // Entry points for fuzzing: like the binary, it may drive every wing.
+    (
+        "fuzzing",
+        &[
+            "engine",
+            "collect",
+            "exposition",
+            "snapshot",
+            "web",
+            "common",
+        ],
+    ),
 ];
 
 /// One reference from a file's module to a path of the crate.
@@ -564,5 +576,56 @@ fn every_real_engine_program_runs_against_every_engine() {
     assert!(
         stale.is_empty(),
         "tests/run.sh's real_engine_tests names programs that reach no engine: {stale:?}"
+    );
+}
+
+/// Each fuzzing entry point (`src/fuzzing/`) has its cargo-fuzz target, its `[[bin]]` and
+/// a committed corpus, and each target file is one of them: none is fuzzed or replayed
+/// without the other.
+#[test]
+fn every_fuzzing_entry_point_has_its_target_and_corpus() {
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let manifest = std::fs::read_to_string(fuzz.join("Cargo.toml")).unwrap();
+    let names: BTreeSet<&str> = docker_stats_exporter::fuzzing::TARGETS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    for name in &names {
+        let file = fuzz.join("fuzz_targets").join(format!("{name}.rs"));
+        let source =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert!(
+            source.contains(&format!("docker_stats_exporter::fuzzing::{name}(data)")),
+            "{} does not call its entry point",
+            file.display()
+        );
+        assert!(
+            manifest.contains(&format!(
+                "name = \"{name}\"\npath = \"fuzz_targets/{name}.rs\""
+            )),
+            "fuzz/Cargo.toml has no [[bin]] {name}"
+        );
+        assert!(
+            fuzz.join("corpus")
+                .join(name)
+                .read_dir()
+                .is_ok_and(|mut d| d.next().is_some()),
+            "fuzz/corpus/{name} is empty"
+        );
+    }
+    let files: BTreeSet<String> = std::fs::read_dir(fuzz.join("fuzz_targets"))
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string()
+        })
+        .collect();
+    let names: BTreeSet<String> = names.iter().map(|n| n.to_string()).collect();
+    assert_eq!(
+        files, names,
+        "fuzz/fuzz_targets/ and fuzzing::TARGETS differ"
     );
 }

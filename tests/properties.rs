@@ -23,6 +23,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Debug;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -32,6 +33,7 @@ use docker_stats_exporter::OsType;
 use docker_stats_exporter::ScrapeErrors;
 use docker_stats_exporter::Selection;
 use docker_stats_exporter::StatsAnswer;
+use docker_stats_exporter::fuzzing::parse_exposition;
 use docker_stats_exporter::negotiated_minor;
 use docker_stats_exporter::{Changes, changed_containers};
 use docker_stats_exporter::{ContainerEntry, EngineFacts, Health, Snapshot};
@@ -168,134 +170,11 @@ fn text<S: AsRef<str>>(value: &S) -> Value {
 }
 
 // ---------------------------------------------------------------------------------------
-// Helpers: a strict parser of the exposition's series lines
+// Helpers: the exposition, read strictly (the fuzzing wing's reader)
 // ---------------------------------------------------------------------------------------
-
-/// One series line: `name{label="value",…} value`.
-#[derive(Debug, Clone, PartialEq)]
-struct SeriesLine {
-    name: String,
-    labels: Vec<(String, String)>,
-    value: f64,
-}
-
-impl SeriesLine {
-    fn label(&self, name: &str) -> Option<&str> {
-        self.labels
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The labels as a map; an error when a name is there twice.
-    fn label_map(&self) -> Result<BTreeMap<String, String>, String> {
-        let map: BTreeMap<String, String> = self.labels.iter().cloned().collect();
-        if map.len() != self.labels.len() {
-            return Err(format!("a label name twice in {self:?}"));
-        }
-        Ok(map)
-    }
-}
-
-/// Every series line of a text exposition (Prometheus 0.0.4 or OpenMetrics), strictly:
-/// label values may hold any UTF-8 but a line feed, and escape only `\\`, `\"` and `\n`.
-fn parse_exposition(body: &str) -> Result<Vec<SeriesLine>, String> {
-    let mut lines = Vec::new();
-    for (number, line) in body.split('\n').enumerate() {
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let series =
-            parse_series(line).map_err(|e| format!("line {}: {e}: {line:?}", number + 1))?;
-        lines.push(series);
-    }
-    Ok(lines)
-}
 
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
-}
-
-/// `[a-zA-Z_][a-zA-Z0-9_]*`, the label names Prometheus takes.
-fn is_label_name(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| !c.is_ascii_digit()) && name.chars().all(is_name_char)
-}
-
-fn parse_series(line: &str) -> Result<SeriesLine, String> {
-    let mut chars = line.chars().peekable();
-    let mut name = String::new();
-    while let Some(&c) = chars.peek() {
-        if !(is_name_char(c) || c == ':') {
-            break;
-        }
-        name.push(c);
-        chars.next();
-    }
-    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-        return Err("no metric name".to_string());
-    }
-    let mut labels = Vec::new();
-    if chars.peek() == Some(&'{') {
-        chars.next();
-        if chars.peek() == Some(&'}') {
-            chars.next();
-        } else {
-            loop {
-                let mut key = String::new();
-                while let Some(&c) = chars.peek() {
-                    if !is_name_char(c) {
-                        break;
-                    }
-                    key.push(c);
-                    chars.next();
-                }
-                if !is_label_name(&key) {
-                    return Err(format!("label name {key:?}"));
-                }
-                if chars.next() != Some('=') || chars.next() != Some('"') {
-                    return Err(format!("no =\" after label {key}"));
-                }
-                let mut value = String::new();
-                loop {
-                    match chars.next() {
-                        None => return Err(format!("label {key}: unterminated value")),
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some('\\') => value.push('\\'),
-                            Some('"') => value.push('"'),
-                            Some('n') => value.push('\n'),
-                            other => return Err(format!("label {key}: escape \\{other:?}")),
-                        },
-                        Some(c) => value.push(c),
-                    }
-                }
-                labels.push((key, value));
-                match chars.next() {
-                    Some(',') => continue,
-                    Some('}') => break,
-                    other => return Err(format!("{other:?} after a label value")),
-                }
-            }
-        }
-    }
-    if chars.next() != Some(' ') {
-        return Err("no space before the value".to_string());
-    }
-    let value: String = chars.collect();
-    let value = match value.as_str() {
-        "+Inf" => f64::INFINITY,
-        "-Inf" => f64::NEG_INFINITY,
-        "NaN" => f64::NAN,
-        // A timestamp would follow a second space: no sample carries one.
-        _ => value
-            .parse()
-            .map_err(|e| format!("value {value:?} ({e})"))?,
-    };
-    Ok(SeriesLine {
-        name,
-        labels,
-        value,
-    })
 }
 
 /// The exposition of `containers` (and `engine`), every group on, in `format`.
@@ -2470,4 +2349,34 @@ fn label_patterns_select_and_collide_as_documented() {
             Ok(())
         },
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// The fuzzing corpora (fuzz/, docs/FUZZING.md), replayed without a fuzzer
+// ---------------------------------------------------------------------------------------
+
+/// Every committed corpus input and every input a fuzzer once found (`fuzz/regressions/`)
+/// goes through its target's entry point, whose invariants hold for each.
+#[test]
+fn every_fuzzing_corpus_replays_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut total = 0;
+    for (name, target) in docker_stats_exporter::fuzzing::TARGETS {
+        let mut inputs = Vec::new();
+        for kind in ["corpus", "regressions"] {
+            if let Ok(entries) = std::fs::read_dir(root.join(kind).join(name)) {
+                inputs.extend(entries.map(|e| e.unwrap().path()));
+            }
+        }
+        inputs.sort();
+        assert!(!inputs.is_empty(), "fuzz/corpus/{name} holds nothing");
+        for input in &inputs {
+            let bytes = std::fs::read(input).unwrap();
+            if std::panic::catch_unwind(|| target(&bytes)).is_err() {
+                panic!("{} fails {name}'s invariants (see above)", input.display());
+            }
+        }
+        total += inputs.len();
+    }
+    eprintln!("replayed {total} fuzzing inputs");
 }

@@ -66,7 +66,7 @@ pub(super) fn missing_memory_cgroup(version: &VersionAnswer, info: &InfoAnswer) 
 /// The snapshot's engine facts: `/version`'s words as the engine gave them, and the host's
 /// figures from `/info` when it answered (a count that is not positive is no figure; a
 /// `v` before the cgroup version is dropped).
-pub(super) fn engine_facts(version: &VersionAnswer, info: Option<&InfoAnswer>) -> EngineFacts {
+pub(crate) fn engine_facts(version: &VersionAnswer, info: Option<&InfoAnswer>) -> EngineFacts {
     let positive = |n: Option<i64>| n.and_then(|n| u64::try_from(n).ok()).filter(|n| *n > 0);
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     EngineFacts {

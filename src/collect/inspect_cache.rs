@@ -17,7 +17,7 @@ use crate::snapshot::{ContainerEntry, InspectFacts};
 
 /// The kept inspections and the end of the last events window they account for.
 #[derive(Debug, Default)]
-pub(super) struct InspectCache {
+pub(crate) struct InspectCache {
     facts: HashMap<String, Arc<InspectFacts>>,
     window_end: Option<SystemTime>,
 }
@@ -30,7 +30,7 @@ impl InspectCache {
     }
 
     /// The indexes of `entries` to inspect in this collection.
-    pub(super) fn stale(&self, entries: &[ContainerEntry], changes: &Changes) -> Vec<usize> {
+    pub(crate) fn stale(&self, entries: &[ContainerEntry], changes: &Changes) -> Vec<usize> {
         entries
             .iter()
             .enumerate()
@@ -43,13 +43,13 @@ impl InspectCache {
     }
 
     /// The kept inspection of container `id`.
-    pub(super) fn get(&self, id: &str) -> Option<Arc<InspectFacts>> {
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<InspectFacts>> {
         self.facts.get(id).cloned()
     }
 
     /// Records a collection that listed `entries` and inspected some of them with these
     /// `results` (`None`: failed or late), covering events up to `window_end`.
-    pub(super) fn update(
+    pub(crate) fn update(
         &mut self,
         entries: &[ContainerEntry],
         results: Vec<(String, Option<InspectFacts>)>,

@@ -32,6 +32,9 @@ pub use inspect::{read_inspect, unix_seconds};
 pub use listing::{entry_from_summary, is_excluded};
 pub use scrape_errors::{ErrorType, ScrapeErrors};
 pub use selection::Selection;
-pub(crate) use source::Cgroupfs;
+// For the fuzzing wing: the cache events act on, and the cgroup source's reader.
+pub(crate) use host::engine_facts;
+pub(crate) use inspect_cache::InspectCache;
 pub use source::StatsSourceSetting;
+pub(crate) use source::{Cgroupfs, Target};
 pub use stats::{Reading, Unreadable, read_stats};

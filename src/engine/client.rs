@@ -173,12 +173,9 @@ impl Engine {
         let action = format!("reading the events of {}", self.endpoint);
         let query = encode_query(&[("since", since), ("until", until)]);
         let body = self.get(&format!("/events?{query}"), &action).await?;
-        serde_json::Deserializer::from_slice(&body)
-            .into_iter::<EventAnswer>()
-            .collect::<Result<_, _>>()
-            .map_err(|e| {
-                EngineError::new(action, Failure::Malformed(format!("unreadable event: {e}")))
-            })
+        events_of(&body).map_err(|e| {
+            EngineError::new(action, Failure::Malformed(format!("unreadable event: {e}")))
+        })
     }
 
     /// `GET /containers/json?all=true`: every container, whatever its state, that matches
@@ -202,20 +199,12 @@ impl Engine {
         }
         let path = format!("/containers/json?{}", encode_query(&query));
         let body = self.get(&path, &action).await?;
-        // Each entry is its own slice of the answer, decoded alone: one that does not fit
-        // costs only itself, and no tree of the whole listing is built on the way.
-        let entries: Vec<&RawValue> = decoded(&body, &action)?;
-        let mut listing = Listing {
-            containers: Vec::with_capacity(entries.len()),
-            unreadable: 0,
-        };
-        for entry in entries {
-            match serde_json::from_str(entry.get()) {
-                Ok(container) => listing.containers.push(container),
-                Err(_) => listing.unreadable += 1,
-            }
-        }
-        Ok(listing)
+        listing_of(&body).map_err(|e| {
+            EngineError::new(
+                action,
+                Failure::Malformed(format!("unreadable answer: {e}")),
+            )
+        })
     }
 
     /// `GET /containers/{id}/stats?stream=false&one-shot=true`. `Ok(None)` is an empty
@@ -242,6 +231,31 @@ impl Engine {
         let path = format!("/containers/{}/json", path_segment(id));
         self.get_json(&path, &action).await
     }
+}
+
+/// The events of an answer to `GET /events`: JSON documents one after another.
+pub(crate) fn events_of(body: &[u8]) -> Result<Vec<EventAnswer>, serde_json::Error> {
+    serde_json::Deserializer::from_slice(body)
+        .into_iter::<EventAnswer>()
+        .collect()
+}
+
+/// The entries of an answer to `GET /containers/json`. Each entry is its own slice of the
+/// answer, decoded alone: one that does not fit costs only itself, and no tree of the
+/// whole listing is built on the way. Only an answer that is no JSON array fails.
+pub(crate) fn listing_of(body: &[u8]) -> Result<Listing, serde_json::Error> {
+    let entries: Vec<&RawValue> = serde_json::from_slice(body)?;
+    let mut listing = Listing {
+        containers: Vec::with_capacity(entries.len()),
+        unreadable: 0,
+    };
+    for entry in entries {
+        match serde_json::from_str(entry.get()) {
+            Ok(container) => listing.containers.push(container),
+            Err(_) => listing.unreadable += 1,
+        }
+    }
+    Ok(listing)
 }
 
 /// `body` as a `T`; JSON that does not fit is a malformed answer to `action`.

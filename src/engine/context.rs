@@ -82,12 +82,8 @@ pub(super) fn load(config_dir: &Path, name: &str) -> Result<ContextEndpoint, Str
             meta_path.display()
         )
     })?;
-    let meta: Meta =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", meta_path.display()))?;
-    let docker = meta.endpoints.and_then(|e| e.docker).unwrap_or_default();
-    let host = docker
-        .host
-        .filter(|h| !h.is_empty())
+    let (host, skip_tls_verify) = meta_endpoint(&text)
+        .map_err(|e| format!("{}: {e}", meta_path.display()))?
         .ok_or_else(|| format!("docker context {name:?} has no docker endpoint host"))?;
     let tls_dir = config_dir
         .join("contexts")
@@ -96,9 +92,20 @@ pub(super) fn load(config_dir: &Path, name: &str) -> Result<ContextEndpoint, Str
         .join("docker");
     Ok(ContextEndpoint {
         host,
-        skip_tls_verify: docker.skip_tls_verify,
+        skip_tls_verify,
         tls_dir: tls_dir.is_dir().then_some(tls_dir),
     })
+}
+
+/// The docker endpoint's `Host` in a context's `meta.json`, and its `SkipTLSVerify`;
+/// `None` when it names no host.
+pub(crate) fn meta_endpoint(text: &str) -> Result<Option<(String, bool)>, serde_json::Error> {
+    let meta: Meta = serde_json::from_str(text)?;
+    let docker = meta.endpoints.and_then(|e| e.docker).unwrap_or_default();
+    Ok(docker
+        .host
+        .filter(|h| !h.is_empty())
+        .map(|host| (host, docker.skip_tls_verify)))
 }
 
 /// A context's directory name: the hex SHA-256 of its name.

@@ -231,7 +231,7 @@ impl EndpointSettings {
 
 /// `unix:///path`, `npipe:////./pipe/NAME`, `tcp://host[:port]`, `http://…`, `https://…`;
 /// `tls` is the TLS to use on TCP.
-pub(super) fn parse_host(host: &str, tls: Option<EngineTls>) -> Result<Endpoint, String> {
+pub(crate) fn parse_host(host: &str, tls: Option<EngineTls>) -> Result<Endpoint, String> {
     let Some((scheme, rest)) = host.split_once("://") else {
         return Err("expected unix:///path, tcp://host:port or npipe:////./pipe/NAME".into());
     };

@@ -36,7 +36,11 @@ pub use behaviour::{CONCURRENCY_AT_ONCE, CONCURRENCY_ON_A_TICK};
 pub use client::Engine;
 pub(crate) use client::{Listing, Sizes};
 pub use endpoint::Endpoint;
+// For the fuzzing wing: the readers of what the engine and the docker CLI's files say.
+pub(crate) use client::{events_of, listing_of};
+pub(crate) use context::meta_endpoint;
 pub(crate) use endpoint::EndpointSettings;
+pub(crate) use endpoint::parse_host;
 pub use error::EngineError;
 pub use field::Field;
 pub use stats_answer::StatsAnswer;

@@ -22,5 +22,9 @@ mod server;
 mod streamed;
 
 pub use admission::WebSecurity;
+// For the fuzzing wing: the parsers of what a client sends, and the route decision.
+pub(crate) use admission::{BasicAuth, credentials, parse_web_config};
 pub use health_probe::{PROBE_TIMEOUT, probe, probe_address};
+pub(crate) use negotiation::{accepts_gzip, effective_timeout, negotiate_format};
+pub(crate) use routes::{Destination, destination};
 pub use server::serve;

@@ -11,7 +11,7 @@ pub(super) const TIMEOUT_MARGIN: Duration = Duration::from_millis(500);
 
 /// The format to answer in: OpenMetrics when the client prefers it (by `q`), otherwise
 /// Prometheus text 0.0.4.
-pub(super) fn negotiate_format(accept: Option<&str>) -> Format {
+pub(crate) fn negotiate_format(accept: Option<&str>) -> Format {
     let Some(accept) = accept else {
         return Format::PrometheusText;
     };
@@ -41,7 +41,7 @@ pub(super) fn negotiate_format(accept: Option<&str>) -> Format {
 
 /// True when `Accept-Encoding` allows gzip: `gzip` (or `*`) with a weight above 0, as
 /// promhttp reads it. Every Prometheus sends `Accept-Encoding: gzip`.
-pub(super) fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+pub(crate) fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
     let Some(header) = accept_encoding else {
         return false;
     };
@@ -69,7 +69,7 @@ pub(super) fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
 /// The time one collection may take: the configured timeout, lowered to Prometheus'
 /// scrape timeout less [`TIMEOUT_MARGIN`] (but never below half of Prometheus' timeout)
 /// when the header says so. A header that is not a positive number is ignored.
-pub(super) fn effective_timeout(configured: Duration, header: Option<&str>) -> Duration {
+pub(crate) fn effective_timeout(configured: Duration, header: Option<&str>) -> Duration {
     let Some(seconds) = header
         .and_then(|h| h.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s > 0.0)

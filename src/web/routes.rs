@@ -66,22 +66,45 @@ pub(super) async fn answer(
     }
 }
 
+/// Where a request goes, by its method and path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Destination {
+    Metrics,
+    Health,
+    LivePage,
+    NotFound,
+    MethodNotAllowed,
+}
+
+/// The destination of `method` on `path`: only GET and HEAD of the served paths are
+/// served; another method on them is 405, any other path 404.
+pub(crate) fn destination(method: &Method, path: &str) -> Destination {
+    let served = match path {
+        "/metrics" => Destination::Metrics,
+        "/health" => Destination::Health,
+        _ if live_page::PATHS.contains(&path) => Destination::LivePage,
+        _ => return Destination::NotFound,
+    };
+    if method == Method::GET || method == Method::HEAD {
+        served
+    } else {
+        Destination::MethodNotAllowed
+    }
+}
+
 async fn route(exporter: &Exporter, request: Request<Incoming>) -> Response<Body> {
-    let path = request.uri().path();
-    if !matches!(path, "/metrics" | "/health") && !live_page::PATHS.contains(&path) {
-        return plain(StatusCode::NOT_FOUND, "not found\n");
-    }
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return response;
-    }
-    match path {
-        "/metrics" => metrics_page(exporter, &request).await,
-        "/health" => health_page(exporter).await,
-        _ => live_page::answer(exporter, &request).await,
+    match destination(request.method(), request.uri().path()) {
+        Destination::Metrics => metrics_page(exporter, &request).await,
+        Destination::Health => health_page(exporter).await,
+        Destination::LivePage => live_page::answer(exporter, &request).await,
+        Destination::NotFound => plain(StatusCode::NOT_FOUND, "not found\n"),
+        Destination::MethodNotAllowed => {
+            let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+            response
+        }
     }
 }
 

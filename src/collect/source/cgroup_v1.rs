@@ -24,7 +24,7 @@ use crate::engine::{
     PidsStats, StatsAnswer, Throttling,
 };
 
-use super::files::{key_value, key_values, omit_zero, read, read_number, under};
+use super::files::{key_value, key_values, omit_zero, read, read_key_values, read_number, under};
 use super::membership::Membership;
 
 /// Clock ticks per second in `cpuacct.stat`: USER_HZ, 100 on every Linux ABI (containerd
@@ -127,9 +127,9 @@ fn directory(
 
 fn cpu_stats(cpuacct: &Path, cpu: &Path) -> Result<CpuStats, String> {
     let total = read_number(&cpuacct.join("cpuacct.usage"), u64::MAX)?;
-    let ticks = read(&cpuacct.join("cpuacct.stat"))?;
+    let ticks = read_key_values(&cpuacct.join("cpuacct.stat"))?;
     let nanoseconds = |key: &str| key_value(&ticks, key).saturating_mul(1_000_000_000) / USER_HZ;
-    let throttling = read(&cpu.join("cpu.stat"))?;
+    let throttling = read_key_values(&cpu.join("cpu.stat"))?;
     Ok(CpuStats {
         cpu_usage: Field::Read(CpuUsage {
             total_usage: Field::Read(total),
@@ -145,7 +145,7 @@ fn cpu_stats(cpuacct: &Path, cpu: &Path) -> Result<CpuStats, String> {
 }
 
 fn memory_stats(memory: &Path) -> Result<MemoryStats, String> {
-    let stat = read(&memory.join("memory.stat"))?;
+    let stat = read_key_values(&memory.join("memory.stat"))?;
     let raw: HashMap<&str, u64> = key_values(&stat).collect();
     let mut stats = MemoryStatKeys::default();
     for key in MEMORY_STAT_KEYS {

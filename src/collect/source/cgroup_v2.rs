@@ -21,7 +21,7 @@ use crate::engine::{
     PidsStats, StatsAnswer, Throttling,
 };
 
-use super::files::{key_value, key_values, omit_zero, read, read_number};
+use super::files::{key_value, key_values, omit_zero, read, read_key_values, read_number};
 
 /// The `memory.stat` keys moby's `statsV2` copies into `memory_stats.stats`.
 const MEMORY_STAT_KEYS: [&str; 31] = [
@@ -86,7 +86,7 @@ fn optional<T>(
 }
 
 fn cpu_stats(group: &Path) -> Result<CpuStats, String> {
-    let stat = read(&group.join("cpu.stat"))?;
+    let stat = read_key_values(&group.join("cpu.stat"))?;
     let micros = |key: &str| key_value(&stat, key).saturating_mul(1000);
     Ok(CpuStats {
         cpu_usage: Field::Read(CpuUsage {
@@ -103,14 +103,14 @@ fn cpu_stats(group: &Path) -> Result<CpuStats, String> {
 }
 
 fn memory_stats(group: &Path) -> Result<MemoryStats, String> {
-    let stat = read(&group.join("memory.stat"))?;
+    let stat = read_key_values(&group.join("memory.stat"))?;
     let raw: HashMap<&str, u64> = key_values(&stat).collect();
     let mut stats = MemoryStatKeys::default();
     for key in MEMORY_STAT_KEYS {
         stats.insert(key, Field::Read(raw.get(key).copied().unwrap_or(0)));
     }
     let events = match group.join("memory.events") {
-        path if path.exists() => read(&path)?,
+        path if path.exists() => read_key_values(&path)?,
         _ => String::new(),
     };
     Ok(MemoryStats {

@@ -40,6 +40,29 @@ pub(super) fn read_number(path: &Path, max: u64) -> Result<u64, String> {
         .map_err(|_| format!("{}: {text:?} is not a number", path.display()))
 }
 
+/// A file of `key value` lines (`memory.stat`, `cpu.stat`, `cpuacct.stat`,
+/// `memory.events`), each checked as containerd's `parseKV` checks it: a line that is not
+/// two fields, the second a whole number, makes the file unreadable, as it makes the
+/// engine's stats fail; never a made-up zero.
+pub(super) fn read_key_values(path: &Path) -> Result<String, String> {
+    let text = read(path)?;
+    for line in text.lines() {
+        let mut fields = line.split_whitespace();
+        let fits = matches!(
+            (
+                fields.next(),
+                fields.next().map(str::parse::<u64>),
+                fields.next()
+            ),
+            (Some(_), Some(Ok(_)), None)
+        );
+        if !fits {
+            return Err(format!("{}: unreadable line {line:?}", path.display()));
+        }
+    }
+    Ok(text)
+}
+
 /// `key value` lines (`memory.stat`, `cpu.stat`, `cpuacct.stat`) as pairs; lines that do
 /// not fit are left out.
 pub(super) fn key_values(text: &str) -> impl Iterator<Item = (&str, u64)> {

@@ -24,7 +24,7 @@ pub(super) const CACHE_SIZE: usize = 100;
 
 /// The remembered outcomes and the one-at-a-time bcrypt turn.
 #[derive(Default)]
-pub(super) struct BasicAuth {
+pub(crate) struct BasicAuth {
     outcomes: Mutex<HashMap<String, bool>>,
     bcrypt_turn: tokio::sync::Mutex<()>,
 }
@@ -32,7 +32,7 @@ pub(super) struct BasicAuth {
 impl BasicAuth {
     /// True when `authorization` (the header's value) names a user of `users` with the
     /// right password.
-    pub(super) async fn admits(
+    pub(crate) async fn admits(
         &self,
         users: &BTreeMap<String, String>,
         authorization: Option<&str>,
@@ -98,7 +98,7 @@ pub(super) fn cache_key(user: &str, hash: &str, password: &str) -> String {
 
 /// The user and password of an `Authorization: Basic …` value, as Go's
 /// `Request.BasicAuth` reads it (scheme case-insensitive, split at the first colon).
-pub(super) fn credentials(authorization: &str) -> Option<(String, String)> {
+pub(crate) fn credentials(authorization: &str) -> Option<(String, String)> {
     let (scheme, encoded) = authorization.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("Basic") {
         return None;

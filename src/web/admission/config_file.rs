@@ -143,7 +143,7 @@ pub(crate) fn load(path: &Path) -> Result<WebConfig, String> {
 }
 
 /// Parses and checks `text`, relative paths taken from `dir`.
-pub(super) fn parse(text: &str, dir: &Path) -> Result<WebConfig, String> {
+pub(crate) fn parse(text: &str, dir: &Path) -> Result<WebConfig, String> {
     let mut file: WebConfigFile = if is_empty_yaml(text) {
         WebConfigFile::default()
     } else {

@@ -16,7 +16,9 @@ mod rate_limit;
 mod security;
 mod tls;
 
+pub(crate) use basic_auth::{BasicAuth, credentials};
 pub(crate) use config_file::load as load_web_config;
+pub(crate) use config_file::parse as parse_web_config;
 pub(super) use security::Admission;
 pub use security::WebSecurity;
 pub(crate) use tls::HEALTH_PROBE_ALPN;

@@ -1,0 +1,4 @@
+//! `container_list`: see `docker_stats_exporter::fuzzing::container_list` for the input and what must hold.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| docker_stats_exporter::fuzzing::container_list(data));

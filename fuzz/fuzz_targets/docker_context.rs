@@ -1,0 +1,4 @@
+//! `docker_context`: see `docker_stats_exporter::fuzzing::docker_context` for the input and what must hold.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| docker_stats_exporter::fuzzing::docker_context(data));

@@ -1,0 +1,4 @@
+//! `events`: see `docker_stats_exporter::fuzzing::events` for the input and what must hold.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| docker_stats_exporter::fuzzing::events(data));

@@ -1,0 +1,4 @@
+//! `inspect_answer`: see `docker_stats_exporter::fuzzing::inspect_answer` for the input and what must hold.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| docker_stats_exporter::fuzzing::inspect_answer(data));

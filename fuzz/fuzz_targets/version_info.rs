@@ -1,0 +1,4 @@
+//! `version_info`: see `docker_stats_exporter::fuzzing::version_info` for the input and what must hold.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| docker_stats_exporter::fuzzing::version_info(data));

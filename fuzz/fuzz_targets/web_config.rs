@@ -1,0 +1,4 @@
+//! `web_config`: see `docker_stats_exporter::fuzzing::web_config` for the input and what must hold.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| docker_stats_exporter::fuzzing::web_config(data));
