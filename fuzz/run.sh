@@ -18,31 +18,33 @@ export RUSTC_BOOTSTRAP=1
 mapfile -t all < <(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml | grep -v docker-stats-exporter-fuzz)
 targets=("${@:-${all[@]}}")
 cargo fuzz build -O
-logs=$(mktemp -d)
+logs=${FUZZ_LOGS:-$(mktemp -d)}
+echo "logs: $logs"
 seconds=$((minutes * 60))
 run_one() {
     local target=$1
     mkdir -p "corpus/$target" "artifacts/$target"
+    local rc=0
     cargo fuzz run -O "$target" "corpus/$target" -- \
         -max_total_time="$seconds" -timeout=1 -rss_limit_mb=1024 -malloc_limit_mb=1024 \
-        -print_final_stats=1 > "$logs/$target.log" 2>&1
-    echo "$?" > "$logs/$target.rc"
+        -print_final_stats=1 > "$logs/$target.log" 2>&1 || rc=$?
+    echo "$rc" > "$logs/$target.rc"
 }
 running=0
 for target in "${targets[@]}"; do
     run_one "$target" &
     running=$((running + 1))
     if [ "$running" -ge 2 ]; then
-        wait -n
+        wait -n || true
         running=$((running - 1))
     fi
 done
-wait
+wait || true
 printf '%-16s %12s %8s %8s %s\n' target executions cov corpus result
 for target in "${targets[@]}"; do
     log=$logs/$target.log
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    done_line=$(grep -E '^#[0-9]+ *(DONE|pulse|NEW|REDUCE)' "$log" | tail -1)
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
+    done_line=$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE)' "$log" | tail -1 || true)
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<< "$done_line")
     corpus=$(ls "corpus/$target" | wc -l)
     if [ "$(cat "$logs/$target.rc")" = 0 ]; then

@@ -272,11 +272,17 @@ fn parse_authority(rest: &str, default_port: u16) -> Result<String, String> {
         }
         _ => false,
     };
-    Ok(if has_port {
+    let address = if has_port {
         authority.to_string()
     } else {
         format!("{authority}:{default_port}")
-    })
+    };
+    // Requests put the address in a URI: what cannot stand there is refused now, at
+    // start, not on every scrape.
+    address
+        .parse::<hyper::http::uri::Authority>()
+        .map_err(|_| format!("{authority:?} is not a host name or address"))?;
+    Ok(address)
 }
 
 #[cfg(test)]
@@ -298,6 +304,20 @@ mod tests {
             "npipe:////./pipe/docker_engine"
         );
         assert_eq!(Endpoint::tcp("h:1").to_string(), "tcp://h:1");
+    }
+
+    #[test]
+    fn a_host_that_cannot_stand_in_a_uri_is_refused() {
+        // Found by fuzzing (fuzz/regressions/docker_context/).
+        for bad in ["tcp://[::\u{7}]:2375", "tcp://a b:2375", "tcp://host\"x"] {
+            let why = host(bad).unwrap_err();
+            assert!(
+                why.contains("is not a host name or address"),
+                "{bad}: {why}"
+            );
+        }
+        assert!(host("tcp://[::1]:2375").is_ok());
+        assert!(host("tcp://docker_engine").is_ok());
     }
 
     #[test]

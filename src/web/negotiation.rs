@@ -68,7 +68,8 @@ pub(crate) fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
 
 /// The time one collection may take: the configured timeout, lowered to Prometheus'
 /// scrape timeout less [`TIMEOUT_MARGIN`] (but never below half of Prometheus' timeout)
-/// when the header says so. A header that is not a positive number is ignored.
+/// when the header says so. A header that is not a positive number of seconds, or is below
+/// a millisecond, is ignored.
 pub(crate) fn effective_timeout(configured: Duration, header: Option<&str>) -> Duration {
     let Some(seconds) = header
         .and_then(|h| h.trim().parse::<f64>().ok())
@@ -77,6 +78,11 @@ pub(crate) fn effective_timeout(configured: Duration, header: Option<&str>) -> D
         return configured;
     };
     let scraper = Duration::from_secs_f64(seconds.min(86_400.0));
+    // Below a millisecond no scrape can finish (and below a nanosecond the deadline
+    // was zero): not a timeout anyone meant. fuzz/regressions/negotiation/.
+    if scraper < Duration::from_millis(1) {
+        return configured;
+    }
     let ours = scraper.saturating_sub(TIMEOUT_MARGIN).max(scraper / 2);
     configured.min(ours)
 }
@@ -134,7 +140,7 @@ mod tests {
             effective_timeout(eight, Some("0.5")),
             Duration::from_millis(250)
         );
-        for ignored in ["abc", "-1", "0", "NaN", "inf", ""] {
+        for ignored in ["abc", "-1", "0", "NaN", "inf", "", "1e-10", "0.0009"] {
             assert_eq!(effective_timeout(eight, Some(ignored)), eight, "{ignored}");
         }
     }
