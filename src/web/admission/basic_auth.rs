@@ -9,6 +9,8 @@
 //!   keep two different pairs from sharing a key (CVE-2022-46146), and a remembered success
 //!   also requires the user to exist. A changed hash is a new key, so nothing stale is
 //!   trusted after the file changes.
+//! - bcrypt compares only a password's first 72 bytes; a longer password is refused, so
+//!   that no guess is admitted for sharing a long password's first 72 bytes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -19,6 +21,8 @@ use crate::common::{hex, lock};
 
 /// bcrypt("fakepassword", cost 10): the toolkit's stand-in for unknown users.
 pub(super) const FAKE_HASH: &str = "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";
+/// The longest password bcrypt compares whole.
+const BCRYPT_MAX_PASSWORD: usize = 72;
 /// Outcomes remembered; when full, a tenth (and one) are forgotten, as the toolkit does.
 pub(super) const CACHE_SIZE: usize = 100;
 
@@ -50,7 +54,10 @@ impl BasicAuth {
         }
         let _turn = self.bcrypt_turn.lock().await;
         let matches = tokio::task::spawn_blocking(move || {
-            bcrypt::verify(password.as_bytes(), &hash).unwrap_or(false)
+            // bcrypt reads only a password's first 72 bytes; a longer one cannot be told
+            // from its prefix, so it is refused rather than compared truncated.
+            password.len() <= BCRYPT_MAX_PASSWORD
+                && bcrypt::verify(password.as_bytes(), &hash).unwrap_or(false)
         })
         .await
         .unwrap_or(false);
@@ -164,6 +171,20 @@ mod tests {
         assert!(!auth.admits(&users, None).await);
         assert_eq!(auth.remembered(), 3);
         assert!(auth.admits(&users, Some(&basic("alice:alice123"))).await);
+    }
+
+    #[tokio::test]
+    async fn a_password_longer_than_bcrypt_reads_is_refused() {
+        let auth = BasicAuth::default();
+        let long = "p".repeat(72);
+        let users = BTreeMap::from([("alice".to_string(), bcrypt::hash(&long, 4).unwrap())]);
+        assert!(
+            auth.admits(&users, Some(&basic(&format!("alice:{long}"))))
+                .await
+        );
+        // Truncated, this guess would compare equal (fuzz/regressions/authorization/).
+        let guess = format!("alice:{long}anything");
+        assert!(!auth.admits(&users, Some(&basic(&guess))).await);
     }
 
     #[test]
