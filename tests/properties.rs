@@ -2370,6 +2370,7 @@ fn every_fuzzing_corpus_replays_clean() {
         }
         inputs.sort();
         assert!(!inputs.is_empty(), "fuzz/corpus/{name} holds nothing");
+        let started = std::time::Instant::now();
         for input in &inputs {
             let bytes = std::fs::read(input).unwrap();
             if std::panic::catch_unwind(|| target(&bytes)).is_err() {
@@ -2377,6 +2378,7 @@ fn every_fuzzing_corpus_replays_clean() {
             }
         }
         total += inputs.len();
+        eprintln!("{name}: {} inputs in {:?}", inputs.len(), started.elapsed());
     }
     eprintln!("replayed {total} fuzzing inputs");
 }
