@@ -6,6 +6,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -24,6 +25,24 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A new, empty directory under the temporary directory, named `<prefix>-<pid>-<n>`,
+/// that no other caller in this or another test process was given: the name counts
+/// within the process, and creation fails rather than share a directory left behind.
+/// (A free port in the name was not enough: two proxies in one test once got the same
+/// port and wrote over each other's request log.)
+pub fn fresh_dir(prefix: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}-{n}", std::process::id()));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return dir,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => panic!("cannot create {}: {e}", dir.display()),
+        }
+    }
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
@@ -50,12 +69,7 @@ impl Prometheus {
     /// its own (its TSDB and its log beside the config). Paths in `config` that should
     /// reach the repository must be absolute. Panics when Debian's prometheus is missing.
     pub fn start(config: &str) -> Prometheus {
-        let dir = std::env::temp_dir().join(format!(
-            "dse-prometheus-{}-{}",
-            std::process::id(),
-            free_port()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = fresh_dir("dse-prometheus");
         std::fs::write(dir.join("prometheus.yml"), config).unwrap();
         let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
         let port = free_port();

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::prometheus::{free_port, repo};
+use super::prometheus::{free_port, fresh_dir, repo};
 
 /// The shipped configuration the proxy runs.
 pub const CONFIG: &str = "examples/socket-proxy/haproxy.cfg";
@@ -56,12 +56,7 @@ impl SocketProxy {
     /// Like [`SocketProxy::start`] with another configuration (e.g. the shipped one with
     /// a switch turned off), given as text.
     pub fn start_with(socket: &Path, config: &str) -> SocketProxy {
-        let dir = std::env::temp_dir().join(format!(
-            "dse-socket-proxy-{}-{}",
-            std::process::id(),
-            free_port()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = fresh_dir("dse-socket-proxy");
         std::fs::write(dir.join("haproxy.cfg"), config).unwrap();
         // A port free a moment ago may be taken by the time haproxy binds it: try again.
         let mut last_failure = String::new();
@@ -118,9 +113,12 @@ impl SocketProxy {
     }
 
     /// Every request logged so far, in order. Panics on a line that is not a request:
-    /// the log holds nothing else.
+    /// the log holds nothing else. A last line without its newline is still being
+    /// written and is left for the next call.
     pub fn requests(&self) -> Vec<Logged> {
-        self.log_text()
+        let text = self.log_text();
+        let complete = &text[..text.rfind('\n').map_or(0, |end| end + 1)];
+        complete
             .lines()
             .map(|line| {
                 let mut fields = line.split(' ');
