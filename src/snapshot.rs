@@ -217,6 +217,15 @@ pub struct ContainerSample {
     pub threads: Option<u64>,
     /// The pids cgroup's limit, 0 for none (Linux).
     pub threads_max: Option<u64>,
+    /// Pressure stall information, in seconds: the time some task of the container waited
+    /// for a resource, and the time all of them stalled at once. Only the cgroupfs source
+    /// on cgroup v2 has these; the Engine API has none.
+    pub pressure_cpu_waiting_seconds: Option<f64>,
+    pub pressure_cpu_stalled_seconds: Option<f64>,
+    pub pressure_memory_waiting_seconds: Option<f64>,
+    pub pressure_memory_stalled_seconds: Option<f64>,
+    pub pressure_io_waiting_seconds: Option<f64>,
+    pub pressure_io_stalled_seconds: Option<f64>,
 }
 
 impl ContainerSample {

@@ -138,6 +138,15 @@ impl Tree {
         );
         self.write(&dir.join("pids.current"), "3\n");
         self.write(&dir.join("pids.max"), "max\n");
+        // Pressure stall information, as kernel 7.2 writes it for a container's group.
+        let psi = |some: u64, full: u64| {
+            format!(
+                "some avg10=0.12 avg60=0.03 avg300=0.01 total={some}\nfull avg10=0.00 avg60=0.00 avg300=0.00 total={full}\n"
+            )
+        };
+        self.write(&dir.join("cpu.pressure"), &psi(usec / 4, usec / 8));
+        self.write(&dir.join("memory.pressure"), &psi(1_000, 500));
+        self.write(&dir.join("io.pressure"), &psi(250_000, 0));
     }
 
     /// A cgroup v1 group at `group` in the hierarchies Debian's systemd mounts, with cpu
@@ -338,6 +347,20 @@ fn assert_numbers(body: &str, n: Numbers, v1: bool) {
         assert_eq!(value("container_threads_max"), 0.0);
         assert_eq!(series(body, "container_memory_max_usage_bytes", &id), None);
         assert_eq!(series(body, "container_fs_reads_total", &id), None);
+    }
+    // Pressure: `some` is waiting, `full` stalled, microseconds to seconds; v1 has none.
+    let pressure = [
+        ("cpu_waiting", n.cpu_usec / 4),
+        ("cpu_stalled", n.cpu_usec / 8),
+        ("memory_waiting", 1_000),
+        ("memory_stalled", 500),
+        ("io_waiting", 250_000),
+        ("io_stalled", 0),
+    ];
+    for (name, micros) in pressure {
+        let family = format!("container_pressure_{name}_seconds_total");
+        let expected = (!v1).then_some(micros as f64 / 1e6);
+        assert_eq!(series(body, &family, &id), expected, "{family}");
     }
     assert_eq!(
         single(body, "docker_exporter_stats_source{source=\"cgroup\"}"),

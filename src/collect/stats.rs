@@ -51,10 +51,18 @@ impl Unreadable {
         self.0.is_empty()
     }
 
+    /// Notes `path` (once) as unreadable: for what the stats source reads beside the
+    /// record, such as the pressure files.
+    pub(crate) fn note(&mut self, path: &'static str) {
+        if !self.0.contains(&path) {
+            self.0.push(path);
+        }
+    }
+
     /// `field` as it stands, noting its path when it is unreadable.
     fn check<T>(&mut self, path: &'static str, field: Field<T>) -> Field<T> {
-        if field.is_unreadable() && !self.0.contains(&path) {
-            self.0.push(path);
+        if field.is_unreadable() {
+            self.note(path);
         }
         field
     }

@@ -141,7 +141,7 @@ pub struct Args {
     pub container_exclude_labels: Vec<String>,
 
     /// Groups of families to leave out, comma-separated: cpu, memory, network, diskIO,
-    /// disk, process, spec, health, lifecycle, info.
+    /// disk, process, spec, health, lifecycle, info, pressure.
     #[arg(
         long,
         env = "DISABLE_METRICS",

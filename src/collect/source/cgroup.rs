@@ -9,15 +9,18 @@
 //! no longer names the container's id means the pid was reused. The layout of the mounted
 //! tree decides the version: `cgroup.controllers` at its root is cgroup v2 (`cgroup_v2.rs`),
 //! anything else v1 (`cgroup_v1.rs`). Network counters come from `/proc/<pid>/net/dev`
-//! (`net_dev.rs`).
+//! (`net_dev.rs`). On v2 the group's pressure files (`pressure.rs`) give what the engine's
+//! record has no field for.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use super::files::{read, under};
 use super::membership::Membership;
+use super::pressure::Pressure;
 use super::{cgroup_v1, cgroup_v2, net_dev};
-use crate::engine::StatsAnswer;
+use crate::collect::stats::{Reading, read_stats};
+use crate::engine::{OsType, StatsAnswer};
 
 /// The host's cgroup tree and procfs, as mounted where the exporter runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,19 +122,33 @@ impl Cgroupfs {
         Ok(membership)
     }
 
-    /// `target`'s stats record, as the engine's one-shot stats would give it.
-    pub(crate) fn read(&self, target: &Target) -> Result<StatsAnswer, String> {
-        let membership = self.membership(target)?;
-        let mut record = match self.version() {
-            CgroupVersion::V1 => {
-                cgroup_v1::record(&self.cgroup_root, &self.layout.entries, &membership)?
+    /// `target`'s numbers: the stats record the engine's one-shot stats would give,
+    /// converted as the API's is, and on cgroup v2 the pressure files beside it.
+    pub(crate) fn read(&self, target: &Target) -> Result<Reading, String> {
+        let (record, pressure) = self.record(target)?;
+        Ok(match read_stats(&record, OsType::Linux) {
+            Reading::Sample(mut sample, mut unreadable) => {
+                pressure.fill(&mut sample, &mut unreadable);
+                Reading::Sample(sample, unreadable)
             }
+            Reading::NotRunning => Reading::NotRunning,
+        })
+    }
+
+    fn record(&self, target: &Target) -> Result<(StatsAnswer, Pressure), String> {
+        let membership = self.membership(target)?;
+        let (mut record, pressure) = match self.version() {
+            CgroupVersion::V1 => (
+                cgroup_v1::record(&self.cgroup_root, &self.layout.entries, &membership)?,
+                Pressure::none(),
+            ),
             CgroupVersion::V2 => {
                 let path = membership
                     .v2
                     .as_deref()
                     .ok_or_else(|| format!("process {} is in no cgroup v2 group", target.pid))?;
-                cgroup_v2::record(&under(&self.cgroup_root, path))?
+                let group = under(&self.cgroup_root, path);
+                (cgroup_v2::record(&group)?, Pressure::read(&group))
             }
         };
         // A container on the host's network has no interfaces of its own: the engine
@@ -140,6 +157,6 @@ impl Cgroupfs {
             let dev = self.proc_root.join(target.pid.to_string()).join("net/dev");
             record.networks = net_dev::parse(&read(&dev)?);
         }
-        Ok(record)
+        Ok((record, pressure))
     }
 }

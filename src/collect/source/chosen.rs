@@ -3,7 +3,7 @@
 use super::api;
 use super::cgroup::{Cgroupfs, Target};
 use super::outcome::StatsOutcome;
-use crate::collect::stats::{Reading, read_stats};
+use crate::collect::stats::Reading;
 use crate::engine::{Engine, OsType};
 
 /// The source in use, after the checks at start.
@@ -36,12 +36,10 @@ impl StatsSource {
             return (api::fetch(engine, id, os).await, None);
         };
         match fs.read(target) {
-            Ok(record) => match read_stats(&record, os) {
-                Reading::Sample(sample, unreadable) => {
-                    (StatsOutcome::Sample(sample, unreadable), None)
-                }
-                Reading::NotRunning => (StatsOutcome::NotRunning, None),
-            },
+            Ok(Reading::Sample(sample, unreadable)) => {
+                (StatsOutcome::Sample(sample, unreadable), None)
+            }
+            Ok(Reading::NotRunning) => (StatsOutcome::NotRunning, None),
             Err(why) => (api::fetch(engine, id, os).await, Some(why)),
         }
     }

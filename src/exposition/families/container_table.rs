@@ -2,8 +2,8 @@
 //! engine knows. Each reads its value from a [`ContainerEntry`] of the snapshot.
 
 use super::family::{
-    CGROUP_V1, CGROUP_V1_AND_WINDOWS, ContainerFamily, EVERYWHERE, Group, Kind, LINUX, Unit, Value,
-    WINDOWS,
+    CGROUP_V1, CGROUP_V1_AND_WINDOWS, CGROUP_V2_CGROUPFS, ContainerFamily, EVERYWHERE, Group, Kind,
+    LINUX, Unit, Value, WINDOWS,
 };
 use crate::snapshot::{ContainerEntry, ContainerSample, InspectFacts};
 
@@ -53,6 +53,7 @@ const PROCESS: Option<Group> = Some(Group::Process);
 const SPEC: Option<Group> = Some(Group::Spec);
 const HEALTH: Option<Group> = Some(Group::Health);
 const LIFECYCLE: Option<Group> = Some(Group::Lifecycle);
+const PRESSURE: Option<Group> = Some(Group::Pressure);
 
 /// Every per-container family, in exposition order.
 pub static CONTAINER_FAMILIES: &[ContainerFamily] = &[
@@ -356,6 +357,60 @@ pub static CONTAINER_FAMILIES: &[ContainerFamily] = &[
         LINUX,
         "Maximum number of threads allowed inside the container, infinity if value is zero",
         |c, _| sample_u64(c, |x| x.threads_max)
+    ),
+    family!(
+        "container_pressure_cpu_stalled_seconds_total",
+        Counter,
+        SECONDS,
+        PRESSURE,
+        CGROUP_V2_CGROUPFS,
+        "Total time duration no tasks in the container could make progress due to CPU congestion.",
+        |c, _| sample_f64(c, |x| x.pressure_cpu_stalled_seconds)
+    ),
+    family!(
+        "container_pressure_cpu_waiting_seconds_total",
+        Counter,
+        SECONDS,
+        PRESSURE,
+        CGROUP_V2_CGROUPFS,
+        "Total time duration tasks in the container have waited due to CPU congestion.",
+        |c, _| sample_f64(c, |x| x.pressure_cpu_waiting_seconds)
+    ),
+    family!(
+        "container_pressure_memory_stalled_seconds_total",
+        Counter,
+        SECONDS,
+        PRESSURE,
+        CGROUP_V2_CGROUPFS,
+        "Total time duration no tasks in the container could make progress due to memory congestion.",
+        |c, _| sample_f64(c, |x| x.pressure_memory_stalled_seconds)
+    ),
+    family!(
+        "container_pressure_memory_waiting_seconds_total",
+        Counter,
+        SECONDS,
+        PRESSURE,
+        CGROUP_V2_CGROUPFS,
+        "Total time duration tasks in the container have waited due to memory congestion.",
+        |c, _| sample_f64(c, |x| x.pressure_memory_waiting_seconds)
+    ),
+    family!(
+        "container_pressure_io_stalled_seconds_total",
+        Counter,
+        SECONDS,
+        PRESSURE,
+        CGROUP_V2_CGROUPFS,
+        "Total time duration no tasks in the container could make progress due to IO congestion.",
+        |c, _| sample_f64(c, |x| x.pressure_io_stalled_seconds)
+    ),
+    family!(
+        "container_pressure_io_waiting_seconds_total",
+        Counter,
+        SECONDS,
+        PRESSURE,
+        CGROUP_V2_CGROUPFS,
+        "Total time duration tasks in the container have waited due to IO congestion.",
+        |c, _| sample_f64(c, |x| x.pressure_io_waiting_seconds)
     ),
     family!(
         "container_spec_memory_limit_bytes",

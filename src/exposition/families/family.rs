@@ -52,11 +52,12 @@ pub enum Group {
     Health,
     Lifecycle,
     Info,
+    Pressure,
 }
 
 impl Group {
     /// Every group, in the order the README lists them.
-    pub const ALL: [Group; 10] = [
+    pub const ALL: [Group; 11] = [
         Group::Cpu,
         Group::Memory,
         Group::Network,
@@ -67,6 +68,7 @@ impl Group {
         Group::Health,
         Group::Lifecycle,
         Group::Info,
+        Group::Pressure,
     ];
 
     /// The name `DISABLE_METRICS` takes.
@@ -82,6 +84,7 @@ impl Group {
             Group::Health => "health",
             Group::Lifecycle => "lifecycle",
             Group::Info => "info",
+            Group::Pressure => "pressure",
         }
     }
 
@@ -116,38 +119,52 @@ impl Groups {
     }
 }
 
-/// Where a family has series: Linux with cgroup v1, Linux with cgroup v2, Windows.
+/// Where a family has series: Linux with cgroup v1, Linux with cgroup v2, Windows; and
+/// whether only the cgroupfs stats source has its numbers (the Engine API has none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Platforms {
     pub linux_cgroup_v1: bool,
     pub linux_cgroup_v2: bool,
     pub windows: bool,
+    pub cgroupfs_only: bool,
 }
 
 pub(crate) const EVERYWHERE: Platforms = Platforms {
     linux_cgroup_v1: true,
     linux_cgroup_v2: true,
     windows: true,
+    cgroupfs_only: false,
 };
 pub(crate) const LINUX: Platforms = Platforms {
     linux_cgroup_v1: true,
     linux_cgroup_v2: true,
     windows: false,
+    cgroupfs_only: false,
 };
 pub(crate) const CGROUP_V1: Platforms = Platforms {
     linux_cgroup_v1: true,
     linux_cgroup_v2: false,
     windows: false,
+    cgroupfs_only: false,
 };
 pub(crate) const CGROUP_V1_AND_WINDOWS: Platforms = Platforms {
     linux_cgroup_v1: true,
     linux_cgroup_v2: false,
     windows: true,
+    cgroupfs_only: false,
+};
+/// Pressure stall information: cgroup v2's own files, read by the cgroupfs source only.
+pub(crate) const CGROUP_V2_CGROUPFS: Platforms = Platforms {
+    linux_cgroup_v1: false,
+    linux_cgroup_v2: true,
+    windows: false,
+    cgroupfs_only: true,
 };
 pub(crate) const WINDOWS: Platforms = Platforms {
     linux_cgroup_v1: false,
     linux_cgroup_v2: false,
     windows: true,
+    cgroupfs_only: false,
 };
 
 /// One sample's value.
