@@ -79,16 +79,21 @@ for name, host in [("host-v6", "tcp://[::1]:2375"), ("host-bare", "tcp://docker"
                    ("host-npipe", "npipe:////./pipe/docker_engine"), ("host-ssh", "ssh://user@host")]:
     put("docker_context", name, host)
 
-# cgroup v2: the group tests/stats_source_trees.rs builds.
+# cgroup v2: the group tests/stats_source_trees.rs builds (rootless: pids.max "max"), and a
+# real scope of the cgroup v2 machine (tests/vm.sh).
 v2 = {
-    "cpu.stat": "usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\nnr_periods 10\nnr_throttled 2\nthrottled_usec 250000\n",
+    "cpu.stat": "usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\nnice_usec 0\nnr_periods 10\nnr_throttled 2\nthrottled_usec 250000\nnr_bursts 0\nburst_usec 0\n",
     "memory.current": "104857600\n",
-    "memory.stat": "anon 52428800\nfile 41943040\nkernel_stack 16384\nsock 0\nshmem 0\nfile_mapped 4096\nfile_dirty 0\nfile_writeback 0\ninactive_anon 0\nactive_anon 52428800\ninactive_file 20971520\nactive_file 20971520\nunevictable 0\npgfault 1178\npgmajfault 0\n",
-    "memory.events": "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n",
-    "io.stat": "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n",
+    "memory.stat": "anon 52428800\nfile 41943040\nkernel 344064\nkernel_stack 16384\npagetables 45056\nsock 0\nshmem 0\nzswap 0\nfile_mapped 4096\nfile_dirty 0\nfile_writeback 0\ninactive_anon 0\nactive_anon 52428800\ninactive_file 20971520\nactive_file 20971520\nunevictable 0\nslab 257448\nworkingset_refault_anon 0\nworkingset_refault_file 0\npgfault 1178\npgmajfault 0\nthp_fault_alloc 2\n",
+    "memory.events": "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\nsock_throttled 0\n",
+    "io.stat": "254:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n",
     "pids.current": "3\n",
     "pids.max": "max\n",
+    "cpu.pressure": "some avg10=0.12 avg60=0.03 avg300=0.01 total=375000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=187500\n",
+    "memory.pressure": "some avg10=0.12 avg60=0.03 avg300=0.01 total=1000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=500\n",
+    "io.pressure": "some avg10=0.12 avg60=0.03 avg300=0.01 total=250000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
 }
+put("cgroup_v2", "vm-docker-28.5-scope", open(f"{fixtures}/cgroup-v2-docker-28.5-systemd-scope.txt").read())
 net_dev = open("/proc/self/net/dev").read()
 put("cgroup_v2", "group", "".join(f"==> {k} <==\n{v}" for k, v in v2.items()))
 put("cgroup_v2", "group-with-network", "".join(f"==> {k} <==\n{v}" for k, v in v2.items()) + f"==> net/dev <==\n{net_dev}")

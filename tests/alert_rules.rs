@@ -16,7 +16,7 @@ const RULES: &str = "examples/prometheus/alerts.yml";
 const RULE_TESTS: &str = "tests/rules/alerts.test.yml";
 
 /// The alerts the rules file promises, by group.
-const PROMISED: [(&str, &str); 11] = [
+const PROMISED: [(&str, &str); 12] = [
     ("docker-containers", "ContainerKilled"),
     ("docker-containers", "ContainerExitedWithError"),
     ("docker-containers", "ContainerRestarting"),
@@ -24,6 +24,7 @@ const PROMISED: [(&str, &str); 11] = [
     ("docker-containers", "ContainerOomKilled"),
     ("docker-containers", "ContainerMemoryNearLimit"),
     ("docker-containers", "ContainerCpuThrottled"),
+    ("docker-containers", "ContainerCpuPressure"),
     ("docker-containers", "ContainerWritableLayerLarge"),
     ("docker-exporter", "DockerEngineUnreachable"),
     ("docker-exporter", "ExporterDown"),

@@ -555,6 +555,11 @@ fn every_real_engine_program_runs_against_every_engine() {
         // This file names the modules only to look for them.
         if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("architecture.rs") {
             let text = std::fs::read_to_string(&path).unwrap();
+            // A program on the cgroup v2 machine (support::vm) drives that machine's
+            // engine whichever pass runs it: once is every engine it has.
+            if text.contains("support::vm") {
+                continue;
+            }
             if reaches_an_engine.iter().any(|m| text.contains(m)) {
                 using.insert(path.file_stem().unwrap().to_string_lossy().into_owned());
             }

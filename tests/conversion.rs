@@ -128,8 +128,9 @@ fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
 // Stats: every ContainerSample field on every shape
 // ---------------------------------------------------------------------------------------
 
-const LINUX_STATS: [&str; 10] = [
+const LINUX_STATS: [&str; 11] = [
     "linux-docker-28.5-limited.json",
+    "linux-docker-28.5-cgroup-v2-systemd.json",
     "linux-cgroup-v1-network.json",
     "linux-cgroup-v1-blkio.json",
     "linux-cgroup-v1-no-network.json",
@@ -148,7 +149,8 @@ const CGROUP_V1_STATS: [&str; 6] = [
     "linux-cgroup-v1-limited.json",
     "linux-cgroup-v1-swap-failcnt.json",
 ];
-const CGROUP_V2_STATS: [&str; 4] = [
+const CGROUP_V2_STATS: [&str; 5] = [
+    "linux-docker-28.5-cgroup-v2-systemd.json",
     "linux-cgroup-v2.json",
     "linux-cgroup-v2-blkio-null.json",
     "linux-cgroup-v2-inactive-above-usage.json",
@@ -327,6 +329,37 @@ fn a_docker_28_one_shot_answer_without_name_or_id() {
     };
     assert_eq!(
         sample("linux-docker-28.5-limited.json", OsType::Linux),
+        expected
+    );
+}
+
+/// The real cgroup v2 host (tests/vm.sh): the systemd driver's task limit is every
+/// container's pids limit, and v2 has no max usage, failure count or operation counts.
+#[test]
+fn a_docker_28_answer_on_cgroup_v2_with_the_systemd_driver() {
+    let json = raw("linux-docker-28.5-cgroup-v2-systemd.json");
+    assert!(json.get("name").is_none() && json.get("networks").is_none());
+    let expected = ContainerSample {
+        cpu_seconds: ns(5_012_082_000),
+        cpu_user_seconds: ns(4_181_307_000),
+        cpu_system_seconds: ns(830_775_000),
+        cpu_cfs_periods: Some(94),
+        cpu_cfs_throttled_periods: Some(90),
+        cpu_cfs_throttled_seconds: ns(4_697_989_000),
+        memory_bytes: Some(9_834_496),
+        // usage 9 834 496 − inactive_file 1 048 576.
+        memory_working_set_bytes: Some(8_785_920),
+        memory_rss_bytes: Some(61_440),
+        memory_cache_bytes: Some(9_052_160),
+        memory_mapped_file_bytes: Some(0),
+        fs_read_bytes: Some(0),
+        fs_write_bytes: Some(1_048_576),
+        threads: Some(1),
+        threads_max: Some(2306),
+        ..ContainerSample::default()
+    };
+    assert_eq!(
+        sample("linux-docker-28.5-cgroup-v2-systemd.json", OsType::Linux),
         expected
     );
 }
@@ -1786,6 +1819,7 @@ fn one_unreadable_field_costs_only_the_series_computed_from_it() {
         ("linux-cgroup-v1-swap-failcnt.json", OsType::Linux),
         ("linux-cgroup-v1-blkio.json", OsType::Linux),
         ("linux-docker-28.5-limited.json", OsType::Linux),
+        ("linux-docker-28.5-cgroup-v2-systemd.json", OsType::Linux),
         ("linux-cgroup-v2.json", OsType::Linux),
         ("podman.json", OsType::Linux),
         ("windows.json", OsType::Windows),

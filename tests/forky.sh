@@ -5,6 +5,8 @@
 # and tests/podman.sh start their daemons from it. Needs root.
 #
 #   tests/forky.sh build                 build it unless it is already whole; print its path
+#   tests/forky.sh bootstrap DIR         debootstrap a bare forky (minbase) into DIR (the
+#                                        cgroup v2 machine's image starts so: tests/vm.sh)
 #   tests/forky.sh path                  print its path
 #   tests/forky.sh enter RUN CMD…        run CMD from the root, in RUN's mount namespace
 #   tests/forky.sh leave RUN [CGROUP]    end everything in RUN's namespace, remove CGROUP
@@ -42,21 +44,19 @@ mirror() {
     echo "${uri:-http://deb.debian.org/debian}"
 }
 
-build() {
-    if [[ -f $marker && $(cat "$marker") == "$wanted" ]]; then
-        echo "$root"
-        return
-    fi
+# Forky's debootstrap, fetched once into $dir/work, run into $1 (minbase).
+bootstrap() {
+    local target=$1 work=$dir/work
     command -v wget >/dev/null || fail "wget is missing (apt-get install wget); debootstrap needs it"
-    local work=$dir/work started=$SECONDS
-    rm -rf "$work" "$root"
-    mkdir -p "$work/apt/state/lists/partial" "$work/apt/cache/archives/partial" "$work/apt/etc"
-    : >"$work/apt/state/status"
-    # A private apt configuration: forky's debootstrap is fetched without touching the host's
-    # sources, lists or package state (bookworm's debootstrap has no forky script).
-    printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s forky main\n' \
-        "$(mirror)" >"$work/apt/etc/sources.list"
-    cat >"$work/apt/apt.conf" <<EOF
+    if [[ ! -x $work/debootstrap/usr/sbin/debootstrap ]]; then
+        rm -rf "$work"
+        mkdir -p "$work/apt/state/lists/partial" "$work/apt/cache/archives/partial" "$work/apt/etc"
+        : >"$work/apt/state/status"
+        # A private apt configuration: forky's debootstrap is fetched without touching the host's
+        # sources, lists or package state (bookworm's debootstrap has no forky script).
+        printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s forky main\n' \
+            "$(mirror)" >"$work/apt/etc/sources.list"
+        cat >"$work/apt/apt.conf" <<EOF
 Dir::State "$work/apt/state";
 Dir::State::status "$work/apt/state/status";
 Dir::Cache "$work/apt/cache";
@@ -64,17 +64,28 @@ Dir::Etc::sourcelist "$work/apt/etc/sources.list";
 Dir::Etc::sourceparts "-";
 Acquire::Check-Valid-Until "false";
 EOF
-    export APT_CONFIG=$work/apt/apt.conf
-    apt-get update -q >"$work/apt.log" 2>&1 || fail "apt-get update of forky failed: $(tail -n1 "$work/apt.log")"
-    (cd "$work" && apt-get download -q debootstrap >>"$work/apt.log" 2>&1) ||
-        fail "forky's debootstrap cannot be downloaded: $(tail -n1 "$work/apt.log")"
-    dpkg-deb -x "$work"/debootstrap_*.deb "$work/debootstrap"
-    unset APT_CONFIG
-    echo "forky: debootstrap (minbase) into $root" >&2
+        export APT_CONFIG=$work/apt/apt.conf
+        apt-get update -q >"$work/apt.log" 2>&1 || fail "apt-get update of forky failed: $(tail -n1 "$work/apt.log")"
+        (cd "$work" && apt-get download -q debootstrap >>"$work/apt.log" 2>&1) ||
+            fail "forky's debootstrap cannot be downloaded: $(tail -n1 "$work/apt.log")"
+        dpkg-deb -x "$work"/debootstrap_*.deb "$work/debootstrap"
+        unset APT_CONFIG
+    fi
+    echo "forky: debootstrap (minbase) into $target" >&2
     DEBOOTSTRAP_DIR=$work/debootstrap/usr/share/debootstrap \
-        "$work/debootstrap/usr/sbin/debootstrap" --variant=minbase forky "$root" "$(mirror)" \
+        "$work/debootstrap/usr/sbin/debootstrap" --variant=minbase forky "$target" "$(mirror)" \
         >"$work/debootstrap.log" 2>&1 ||
         fail "debootstrap failed: $(tail -n1 "$work/debootstrap.log") (whole log: $work/debootstrap.log)"
+}
+
+build() {
+    if [[ -f $marker && $(cat "$marker") == "$wanted" ]]; then
+        echo "$root"
+        return
+    fi
+    local work=$dir/work started=$SECONDS
+    rm -rf "$root"
+    bootstrap "$root"
     # No service starts from a package's scripts in the chroot.
     printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
     chmod +x "$root/usr/sbin/policy-rc.d"
@@ -181,8 +192,9 @@ leave() {
 
 case "${1:-}" in
     build) build ;;
+    bootstrap) bootstrap "$2" ;;
     path) echo "$root" ;;
     enter) shift; enter "$@" ;;
     leave) shift; leave "$@" ;;
-    *) echo "usage: $0 build|path|enter RUN CMD…|leave RUN [CGROUP]" >&2; exit 2 ;;
+    *) echo "usage: $0 build|bootstrap DIR|path|enter RUN CMD…|leave RUN [CGROUP]" >&2; exit 2 ;;
 esac

@@ -9,6 +9,8 @@
 # cross-builds the Windows test programs, runs the whole test suite against Docker 20.10
 # and Podman 4.3 and the real-engine test programs again against Docker 28.5 and Podman
 # 5.8, runs the crate's tests built for Windows under Wine, and stops what it started.
+# It also boots the cgroup v2 machine (tests/vm.sh: Debian forky under QEMU, Docker 28.5 on
+# the systemd driver) for tests/cgroup_v2.rs, and stops it at the end.
 # DSE_ENGINES limits the engines ("28.5": everything against Docker 28.5 and Podman 5.8
 # only). Extra arguments go to every `cargo test` of the Linux suite.
 set -euo pipefail
@@ -37,19 +39,33 @@ command -v wget >/dev/null || missing+=(wget)
 # The live page's test drives Debian's chromium over WebDriver.
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
+# The cgroup v2 machine (tests/vm.sh) runs under Debian's QEMU. bookworm's 7.2 would remove
+# the machine's backported qemu-utils 10, so qemu-system-x86 comes from bookworm-backports,
+# from the mirror the host already uses.
+qemu=()
+command -v qemu-system-x86_64 >/dev/null || qemu=(qemu-system-x86)
 # Podman as DESIGN.md 7 says: without its recommends, which do not work here.
 podman=()
 command -v podman >/dev/null || podman=(podman crun conmon fuse-overlayfs slirp4netns uidmap)
 sudo=
 [[ $(id -u) -eq 0 ]] || sudo=sudo
-if ((${#missing[@]} + ${#podman[@]})); then
-    echo "installing ${missing[*]} ${podman[*]}" >&2
+if ((${#missing[@]} + ${#podman[@]} + ${#qemu[@]})); then
+    echo "installing ${missing[*]} ${podman[*]} ${qemu[*]}" >&2
+    if ((${#qemu[@]})) && ! apt-cache policy 2>/dev/null | grep -q bookworm-backports; then
+        mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+        printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+            "${mirror:-http://deb.debian.org/debian}" | $sudo tee /etc/apt/sources.list.d/dse-bookworm-backports.sources >/dev/null
+    fi
     $sudo apt-get update -q
     if ((${#missing[@]})); then
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
     fi
     if ((${#podman[@]})); then
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${podman[@]}"
+    fi
+    if ((${#qemu[@]})); then
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
+            -t bookworm-backports "${qemu[@]}"
     fi
 fi
 
@@ -89,9 +105,17 @@ for version in "${engines[@]}"; do
     docker_host[$version]=$(tests/engine.sh host "$version")
     podman_host[$version]=$(tests/podman.sh host "$podman_version")
 done
-if ((${#stop[@]})); then
-    trap 'for command in "${stop[@]}"; do $command; done' EXIT
+# The cgroup v2 machine boots in the background while the release builds (its image is
+# built on first use, ~1.5 min; a boot takes ~1 min under emulation, longer on a busy
+# machine); tests/cgroup_v2.rs uses it in the first pass.
+vm_log=$(mktemp /var/tmp/dse-vm-start.XXXXXX)
+vm_started=
+if ! tests/vm.sh answers; then
+    tests/vm.sh start >"$vm_log" 2>&1 &
+    vm_started=$!
+    stop+=("tests/vm.sh stop")
 fi
+trap 'for command in "${stop[@]}"; do $command; done; rm -f "$vm_log"' EXIT
 
 export WINEPREFIX=${WINEPREFIX:-/var/tmp/dse-wine}
 export WINEDLLOVERRIDES="mscoree=;mshtml="
@@ -110,6 +134,12 @@ scripts/dist.sh
 
 DSE_WINDOWS_BIN_DIR=$(tests/windows.sh build)
 export DSE_WINDOWS_BIN_DIR
+
+if [[ -n $vm_started ]] && ! wait "$vm_started"; then
+    echo "the cgroup v2 machine did not start: $(tail -n 3 "$vm_log")" >&2
+    exit 1
+fi
+cat "$vm_log" >&2
 
 first=${engines[0]}
 echo "testing everything against Docker ${first} at ${docker_host[$first]} and Podman $(podman_of "$first") at ${podman_host[$first]}" >&2

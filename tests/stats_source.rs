@@ -7,56 +7,12 @@
 //! near them. Without an engine this test fails; it never skips.
 #![cfg(unix)]
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use support::docker::{build_busybox_image, engine_socket, require_engine};
-use support::engine_api::{Fleet, assert_between, assert_near, wait_until};
+use support::engine_api::wait_until;
 use support::exporter::Process;
 use support::exposition::single;
+use support::stats_parity::{ROLES, compare_sources, start_fleet};
 use support::{http, promtool};
-
-/// Families whose value is the collection's own time, not the container's.
-const TIMED_FAMILIES: [&str; 1] = ["container_last_seen"];
-
-fn start_fleet() -> Fleet {
-    let mut fleet = Fleet::new("source");
-    let none = ["--network", "none"];
-    fleet.run("idle", &none, "sleep 3600");
-    fleet.run(
-        "burner",
-        &["--network", "none", "--cpus", "0.5"],
-        "while :; do :; done",
-    );
-    fleet.run(
-        "memory",
-        &["--network", "none", "-m", "96m", "--pids-limit", "20"],
-        "head -c 33554432 /dev/zero > /dev/shm/fill; sleep 3600",
-    );
-    fleet.run_disk_io("disk");
-    fleet.run_traffic_pair("server", "client");
-    fleet
-}
-
-/// Every series of the `container_*` families: `family{labels}` → value, and each
-/// family's type.
-fn container_series(body: &str) -> (BTreeMap<String, f64>, BTreeMap<String, String>) {
-    let mut series = BTreeMap::new();
-    let mut types = BTreeMap::new();
-    for line in body.lines() {
-        if let Some(rest) = line.strip_prefix("# TYPE ") {
-            let (family, kind) = rest.split_once(' ').unwrap();
-            types.insert(family.to_string(), kind.to_string());
-        } else if line.starts_with("container_") {
-            let (key, value) = line.rsplit_once(' ').unwrap();
-            series.insert(key.to_string(), value.parse().unwrap());
-        }
-    }
-    (series, types)
-}
-
-fn family_of(key: &str) -> &str {
-    key.split('{').next().unwrap()
-}
 
 async fn scrape(exporter: &Process) -> String {
     let response = http::get(exporter.addr, "/metrics").await.unwrap();
@@ -68,7 +24,7 @@ async fn scrape(exporter: &Process) -> String {
 async fn both_sources_give_the_same_families_and_values() {
     require_engine();
     build_busybox_image();
-    let fleet = start_fleet();
+    let fleet = start_fleet("source");
     let host = format!("unix://{}", engine_socket().display());
     let api = Process::start(&[
         ("DOCKER_HOST", &host),
@@ -130,18 +86,15 @@ async fn both_sources_give_the_same_families_and_values() {
         "no container fell back to the API"
     );
 
-    let (before, types) = container_series(&before);
-    let (after, _) = container_series(&after);
-    let (fast, _) = container_series(&from_cgroup);
-    let ids: BTreeSet<&str> = ["idle", "burner", "memory", "disk", "server", "client"]
-        .iter()
-        .map(|role| fleet.id(role))
-        .collect();
-    let ours = |key: &&String| ids.iter().any(|id| key.contains(id));
-    let keys_fast: BTreeSet<&String> = fast.keys().filter(ours).collect();
-    let keys_api: BTreeSet<&String> = before.keys().filter(ours).collect();
-    assert_eq!(keys_fast, keys_api, "the same series from both sources");
-    let families: BTreeSet<&str> = keys_fast.iter().map(|k| family_of(k)).collect();
+    let ids: Vec<&str> = ROLES.iter().map(|role| fleet.id(role)).collect();
+    let compared = compare_sources(
+        &before,
+        &from_cgroup,
+        &after,
+        &ids,
+        fleet.id("idle"),
+        |_| false,
+    );
     for expected in [
         "container_cpu_usage_seconds_total",
         "container_cpu_cfs_throttled_periods_total",
@@ -153,29 +106,21 @@ async fn both_sources_give_the_same_families_and_values() {
         "container_threads_max",
     ] {
         assert!(
-            families.contains(expected),
-            "{expected} is among {families:?}"
+            compared.families.contains(expected),
+            "{expected} is among {:?}",
+            compared.families
         );
     }
-
-    let idle = fleet.id("idle");
-    let mut checked = 0;
-    for key in keys_fast {
-        let family = family_of(key);
-        if TIMED_FAMILIES.contains(&family) {
-            continue;
-        }
-        let (value, low, high) = (fast[key], before[key], after[key]);
-        match types.get(family).map(String::as_str) {
-            Some("counter") => assert_between(key, value, low, high),
-            _ if key.contains(idle) => {
-                assert_eq!(value, low, "{key}: the idle container's gauge");
-                assert_eq!(value, high, "{key}: the idle container's gauge");
-            }
-            _ => assert_near(key, value, low, high),
-        }
-        checked += 1;
-    }
+    // cgroup v1 keeps no pressure stall information per group.
+    assert!(
+        !compared
+            .families
+            .iter()
+            .any(|f| f.starts_with("container_pressure_")),
+        "{:?}",
+        compared.families
+    );
+    let (checked, families) = (compared.series, &compared.families);
     assert!(checked > 100, "only {checked} series compared");
     eprintln!("compared {checked} series of {} families", families.len());
 }

@@ -97,7 +97,9 @@ impl Tree {
         );
     }
 
-    /// A cgroup v2 group at `group` (below the unified root).
+    /// A cgroup v2 group at `group` (below the unified root), with the files and keys a
+    /// Docker 28.5 container's scope has on kernel 7.2 (as the cgroup v2 machine showed,
+    /// tests/cgroup_v2.rs): newer keys the engine does not read stay in.
     fn v2_group(&self, group: &str, numbers: Numbers) {
         let root = self.cgroup();
         self.write(
@@ -109,7 +111,7 @@ impl Tree {
         self.write(
             &dir.join("cpu.stat"),
             &format!(
-                "usage_usec {usec}\nuser_usec {}\nsystem_usec {}\nnr_periods 10\nnr_throttled 2\nthrottled_usec 250000\n",
+                "usage_usec {usec}\nuser_usec {}\nsystem_usec {}\nnice_usec 0\nnr_periods 10\nnr_throttled 2\nthrottled_usec 250000\nnr_bursts 0\nburst_usec 0\n",
                 usec * 2 / 3,
                 usec / 3
             ),
@@ -121,23 +123,31 @@ impl Tree {
         self.write(
             &dir.join("memory.stat"),
             &format!(
-                "anon 52428800\nfile 41943040\nkernel_stack 16384\nsock 0\nshmem 0\nfile_mapped 4096\nfile_dirty 0\nfile_writeback 0\ninactive_anon 0\nactive_anon 52428800\ninactive_file {}\nactive_file 20971520\nunevictable 0\npgfault 1178\npgmajfault 0\n",
+                "anon 52428800\nfile 41943040\nkernel 344064\nkernel_stack 16384\npagetables 45056\nsock 0\nshmem 0\nzswap 0\nfile_mapped 4096\nfile_dirty 0\nfile_writeback 0\ninactive_anon 0\nactive_anon 52428800\ninactive_file {}\nactive_file 20971520\nunevictable 0\nslab 257448\nworkingset_refault_anon 0\nworkingset_refault_file 0\npgfault 1178\npgmajfault 0\nthp_fault_alloc 2\n",
                 numbers.inactive_file
             ),
         );
         self.write(
             &dir.join("memory.events"),
-            "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n",
+            "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\nsock_throttled 0\n",
         );
         self.write(
             &dir.join("io.stat"),
             &format!(
-                "8:0 rbytes={} wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n",
+                "254:0 rbytes={} wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n",
                 numbers.read_bytes
             ),
         );
         self.write(&dir.join("pids.current"), "3\n");
-        self.write(&dir.join("pids.max"), "max\n");
+        // The systemd driver puts systemd's DefaultTasksMax on every container's scope (2306
+        // in the machine): a limit even without --pids-limit. A user manager's scope here
+        // keeps "max", as with the cgroupfs driver.
+        let pids_max = if group.starts_with("/system.slice/") {
+            "2306"
+        } else {
+            "max"
+        };
+        self.write(&dir.join("pids.max"), &format!("{pids_max}\n"));
         // Pressure stall information, as kernel 7.2 writes it for a container's group.
         let psi = |some: u64, full: u64| {
             format!(
@@ -200,14 +210,24 @@ impl Tree {
     }
 }
 
-/// The engine's stats answer for a v2 group with `numbers`, as moby's `statsV2` writes it.
+/// The engine's stats answer for a systemd scope in `system.slice` with `numbers`, as
+/// moby's `statsV2` writes it: systemd's task limit is the pids limit.
 fn v2_answer(n: Numbers) -> String {
+    v2_answer_with(n, 2306)
+}
+
+/// The same for a group without a pids limit (`pids.max` "max").
+fn v2_answer_unlimited(n: Numbers) -> String {
+    v2_answer_with(n, u64::MAX)
+}
+
+fn v2_answer_with(n: Numbers, pids_limit: u64) -> String {
     serde_json::json!({
         "read": "2026-12-03T12:00:00.5Z",
-        "pids_stats": {"current": 3, "limit": u64::MAX},
+        "pids_stats": {"current": 3, "limit": pids_limit},
         "blkio_stats": {"io_service_bytes_recursive": [
-            {"major": 8, "minor": 0, "op": "read", "value": n.read_bytes},
-            {"major": 8, "minor": 0, "op": "write", "value": 8192}],
+            {"major": 254, "minor": 0, "op": "read", "value": n.read_bytes},
+            {"major": 254, "minor": 0, "op": "write", "value": 8192}],
             "io_serviced_recursive": null},
         "cpu_stats": {"cpu_usage": {"total_usage": n.cpu_usec * 1000,
             "usage_in_kernelmode": n.cpu_usec / 3 * 1000, "usage_in_usermode": n.cpu_usec * 2 / 3 * 1000},
@@ -295,7 +315,7 @@ async fn scrape(exporter: &Process) -> String {
 }
 
 /// The families every tree below yields, as the tree's numbers say.
-fn assert_numbers(body: &str, n: Numbers, v1: bool) {
+fn assert_numbers(body: &str, n: Numbers, v1: bool, threads_max: f64) {
     let id = fake_id("app");
     let value = |family: &str| {
         series(body, family, &id).unwrap_or_else(|| panic!("no {family} in\n{body}"))
@@ -338,13 +358,12 @@ fn assert_numbers(body: &str, n: Numbers, v1: bool) {
         4.0
     );
     assert_eq!(value("container_threads"), 3.0);
+    assert_eq!(value("container_threads_max"), threads_max);
     if v1 {
-        assert_eq!(value("container_threads_max"), 50.0);
         assert_eq!(value("container_memory_max_usage_bytes"), 134_217_728.0);
         assert_eq!(value("container_fs_reads_total"), 1.0);
     } else {
-        // pids.max "max": no limit, 0 as cAdvisor says it; v2 has no max usage or op counts.
-        assert_eq!(value("container_threads_max"), 0.0);
+        // v2 has no max usage or op counts.
         assert_eq!(series(body, "container_memory_max_usage_bytes", &id), None);
         assert_eq!(series(body, "container_fs_reads_total", &id), None);
     }
@@ -386,7 +405,13 @@ async fn reads_the_tree(
     build(&tree, group, LATER);
     tree.process(membership, LATER);
     let body = scrape(&exporter).await;
-    assert_numbers(&body, LATER, v1);
+    // pids.max "max" is no limit, 0 as cAdvisor says it.
+    let threads_max = match (v1, group.starts_with("/system.slice/")) {
+        (true, _) => 50.0,
+        (false, true) => 2306.0,
+        (false, false) => 0.0,
+    };
+    assert_numbers(&body, LATER, v1, threads_max);
     assert_eq!(
         single(
             &body,
@@ -420,7 +445,7 @@ async fn cgroup_v2_rootless_under_the_users_systemd() {
         &format!("0::{group}\n"),
         Tree::v2_group,
         &group,
-        v2_answer,
+        v2_answer_unlimited,
         "2",
         false,
     )

@@ -28,14 +28,42 @@ fn name_the_engine_in_failures() {
     NAMED.get_or_init(|| crate::name_engine_in_failures(engine_description()));
 }
 
+/// The engine a program chose with [`use_engine`], over `DOCKER_HOST`.
+static CHOSEN_ENGINE: OnceLock<String> = OnceLock::new();
+
+/// Makes `host` this program's engine, whatever `DOCKER_HOST` says: the cgroup v2
+/// machine's engine for tests/cgroup_v2.rs, which runs in the same `cargo test` as the
+/// programs on the host's engine. Panics if the program chose another one before.
+pub fn use_engine(host: &str) {
+    let chosen = CHOSEN_ENGINE.get_or_init(|| host.to_string());
+    assert_eq!(chosen, host, "one engine per test program");
+}
+
+/// The engine's address: the one chosen with [`use_engine`], else `DOCKER_HOST`, else the
+/// default socket. A `tcp://` address is the cgroup v2 machine's engine, forwarded to
+/// 127.0.0.1 (tests/vm.sh): the docker CLI and the exporter reach it, but no test can
+/// mount its socket.
+pub fn docker_host() -> String {
+    if let Some(host) = CHOSEN_ENGINE.get() {
+        return host.clone();
+    }
+    match std::env::var("DOCKER_HOST") {
+        Ok(host) if !host.is_empty() => host,
+        _ => "unix:///var/run/docker.sock".to_string(),
+    }
+}
+
+/// True when the engine is reached over TCP: it runs on another machine (the VM).
+pub fn engine_is_remote() -> bool {
+    docker_host().starts_with("tcp://")
+}
+
 fn socket_from_environment() -> PathBuf {
-    let host = std::env::var("DOCKER_HOST").unwrap_or_default();
-    let path = match host.strip_prefix("unix://") {
-        Some(path) => path.to_string(),
-        None if host.is_empty() => "/var/run/docker.sock".to_string(),
-        None => panic!("these tests need a unix:// DOCKER_HOST, not {host:?}"),
-    };
-    PathBuf::from(path)
+    let host = docker_host();
+    match host.strip_prefix("unix://") {
+        Some(path) => PathBuf::from(path),
+        None => panic!("this test needs the engine's unix socket, not DOCKER_HOST={host:?}"),
+    }
 }
 
 /// The engine's version as it reports it (`28.5.2+dfsg4`), once per test program.
@@ -56,7 +84,7 @@ pub fn engine_version() -> String {
 
 /// "Docker Engine 28.5.2+dfsg4 (API 1.51) at unix:///…", or that none answers there.
 fn engine_description() -> String {
-    let socket = socket_from_environment();
+    let host = docker_host();
     let api = plain_cli()
         .args(["version", "--format", "{{.Server.APIVersion}}"])
         .output()
@@ -64,12 +92,8 @@ fn engine_description() -> String {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     match api {
-        Some(api) => format!(
-            "Docker Engine {} (API {api}) at unix://{}",
-            engine_version(),
-            socket.display()
-        ),
-        None => format!("no Docker Engine answering at unix://{}", socket.display()),
+        Some(api) => format!("Docker Engine {} (API {api}) at {host}", engine_version()),
+        None => format!("no Docker Engine answering at {host}"),
     }
 }
 
@@ -104,10 +128,7 @@ fn plain_cli() -> Command {
         "docker"
     };
     let mut command = Command::new(program);
-    command.env(
-        "DOCKER_HOST",
-        format!("unix://{}", socket_from_environment().display()),
-    );
+    command.env("DOCKER_HOST", docker_host());
     command
 }
 
@@ -155,7 +176,7 @@ pub fn require_engine() {
     assert!(
         reachable,
         "no Docker Engine answers at {}: run tests/run.sh, which starts one, or set DOCKER_HOST",
-        engine_socket().display()
+        docker_host()
     );
 }
 

@@ -97,19 +97,21 @@ impl Fleet {
     }
 
     /// `role` writing and reading its disk in a loop, under a blk-throttle rule on the
-    /// engine's data device: cgroup v1 counts a container's block I/O only then.
+    /// engine's data device: cgroup v1 counts a container's block I/O only then. (The
+    /// remote engine is the cgroup v2 machine's, whose device this host cannot see and
+    /// which counts I/O without a rule.)
     pub fn run_disk_io(&mut self, role: &str) {
-        let limit = format!("{}:200mb", super::docker::data_root_device());
+        let mut options = vec!["--network".to_string(), "none".to_string()];
+        if !super::docker::engine_is_remote() {
+            let limit = format!("{}:200mb", super::docker::data_root_device());
+            for flag in ["--device-write-bps", "--device-read-bps"] {
+                options.extend([flag.to_string(), limit.clone()]);
+            }
+        }
+        let options: Vec<&str> = options.iter().map(String::as_str).collect();
         self.run(
             role,
-            &[
-                "--network",
-                "none",
-                "--device-write-bps",
-                &limit,
-                "--device-read-bps",
-                &limit,
-            ],
+            &options,
             "while true; do dd if=/dev/zero of=/f bs=64k count=16 conv=fsync 2>/dev/null; \
              dd if=/f of=/dev/null bs=64k iflag=direct 2>/dev/null; sleep 0.3; done",
         );

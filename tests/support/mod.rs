@@ -38,6 +38,8 @@ pub fn name_engine_in_failures(description: String) {
 #[cfg(unix)]
 pub mod browser;
 #[cfg(unix)]
+pub mod dashboard;
+#[cfg(unix)]
 pub mod docker;
 #[cfg(unix)]
 pub mod engine_api;
@@ -61,7 +63,11 @@ pub mod socket_proxy;
 #[cfg(unix)]
 pub mod spare_engine;
 #[cfg(unix)]
+pub mod stats_parity;
+#[cfg(unix)]
 pub mod stats_witness;
 #[cfg(unix)]
 pub mod tls_engine;
+#[cfg(unix)]
+pub mod vm;
 pub mod web;
