@@ -21,7 +21,10 @@ use crate::engine::{
     PidsStats, StatsAnswer, Throttling,
 };
 
-use super::files::{key_value, key_values, omit_zero, read, read_key_values, read_number};
+use super::files::{
+    check_key_values, key_value, key_values, omit_zero, parse_number, read_if_present,
+    read_key_values, read_number,
+};
 
 /// The `memory.stat` keys moby's `statsV2` copies into `memory_stats.stats`.
 const MEMORY_STAT_KEYS: [&str; 31] = [
@@ -60,9 +63,7 @@ const MEMORY_STAT_KEYS: [&str; 31] = [
 
 /// The record of the container whose group is `group`.
 pub(super) fn record(group: &Path) -> Result<StatsAnswer, String> {
-    if !group.is_dir() {
-        return Err(format!("{} is not a directory", group.display()));
-    }
+    // No `stat` first: a group that is gone fails at `cpu.stat`, which every group has.
     Ok(StatsAnswer {
         cpu_stats: Field::Read(cpu_stats(group)?),
         memory_stats: optional(group, "memory.current", memory_stats)?.into(),
@@ -72,16 +73,15 @@ pub(super) fn record(group: &Path) -> Result<StatsAnswer, String> {
     })
 }
 
-/// `read(group)` when the controller's `file` exists, else nothing.
+/// `read(group, text of file)` when the controller's `file` is there, else nothing.
 fn optional<T>(
     group: &Path,
     file: &str,
-    read: fn(&Path) -> Result<T, String>,
+    read: fn(&Path, String) -> Result<T, String>,
 ) -> Result<Option<T>, String> {
-    if group.join(file).exists() {
-        read(group).map(Some)
-    } else {
-        Ok(None)
+    match read_if_present(&group.join(file))? {
+        Some(text) => read(group, text).map(Some),
+        None => Ok(None),
     }
 }
 
@@ -102,19 +102,21 @@ fn cpu_stats(group: &Path) -> Result<CpuStats, String> {
     })
 }
 
-fn memory_stats(group: &Path) -> Result<MemoryStats, String> {
+fn memory_stats(group: &Path, current: String) -> Result<MemoryStats, String> {
     let stat = read_key_values(&group.join("memory.stat"))?;
     let raw: HashMap<&str, u64> = key_values(&stat).collect();
     let mut stats = MemoryStatKeys::default();
     for key in MEMORY_STAT_KEYS {
         stats.insert(key, Field::Read(raw.get(key).copied().unwrap_or(0)));
     }
-    let events = match group.join("memory.events") {
-        path if path.exists() => read_key_values(&path)?,
-        _ => String::new(),
+    let events = group.join("memory.events");
+    let events = match read_if_present(&events)? {
+        Some(text) => check_key_values(text, &events)?,
+        None => String::new(),
     };
+    let current = parse_number(&current, &group.join("memory.current"), u64::MAX)?;
     Ok(MemoryStats {
-        usage: omit_zero(read_number(&group.join("memory.current"), u64::MAX)?),
+        usage: omit_zero(current),
         failcnt: omit_zero(key_value(&events, "oom")),
         stats: Field::Read(stats),
         ..MemoryStats::default()
@@ -122,9 +124,8 @@ fn memory_stats(group: &Path) -> Result<MemoryStats, String> {
 }
 
 /// `major:minor rbytes=… wbytes=… rios=… wios=… dbytes=… dios=…` lines.
-fn blkio_stats(group: &Path) -> Result<BlkioStats, String> {
+fn blkio_stats(group: &Path, text: String) -> Result<BlkioStats, String> {
     let path = group.join("io.stat");
-    let text = read(&path)?;
     let mut entries = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let mut fields = line.split_whitespace();
@@ -153,9 +154,10 @@ fn blkio_stats(group: &Path) -> Result<BlkioStats, String> {
     })
 }
 
-fn pids_stats(group: &Path) -> Result<PidsStats, String> {
+fn pids_stats(group: &Path, current: String) -> Result<PidsStats, String> {
+    let current = parse_number(&current, &group.join("pids.current"), u64::MAX)?;
     Ok(PidsStats {
-        current: omit_zero(read_number(&group.join("pids.current"), u64::MAX)?),
+        current: omit_zero(current),
         limit: omit_zero(read_number(&group.join("pids.max"), u64::MAX)?),
     })
 }

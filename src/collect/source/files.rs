@@ -14,8 +14,19 @@ pub(super) fn under(root: &Path, path: &str) -> PathBuf {
 /// for its size first (a `statx` and an `lseek`), which cgroupfs and procfs answer with 0
 /// or 4096 anyway; this is `openat`, `read` until it returns 0, `close`.
 pub(super) fn read(path: &Path) -> Result<String, String> {
+    read_if_present(path)?
+        .ok_or_else(|| format!("reading {}: No such file or directory", path.display()))
+}
+
+/// [`read`], with `None` for a file that is not there: a controller not enabled for a
+/// group has no files, and asking first (`stat`) would cost a system call per file.
+pub(super) fn read_if_present(path: &Path) -> Result<Option<String>, String> {
     let failed = |e: std::io::Error| format!("reading {}: {e}", path.display());
-    let mut file = std::fs::File::open(path).map_err(failed)?;
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(failed(e)),
+    };
     let mut bytes = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
@@ -26,12 +37,18 @@ pub(super) fn read(path: &Path) -> Result<String, String> {
             Err(e) => return Err(failed(e)),
         }
     }
-    String::from_utf8(bytes).map_err(|_| format!("reading {}: not UTF-8 text", path.display()))
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| format!("reading {}: not UTF-8 text", path.display()))
 }
 
 /// A file holding one whole number; `max` is `max`.
 pub(super) fn read_number(path: &Path, max: u64) -> Result<u64, String> {
-    let text = read(path)?;
+    parse_number(&read(path)?, path, max)
+}
+
+/// The text of `path`, holding one whole number; `max` is `max`.
+pub(super) fn parse_number(text: &str, path: &Path, max: u64) -> Result<u64, String> {
     let text = text.trim();
     if text == "max" {
         return Ok(max);
@@ -45,7 +62,11 @@ pub(super) fn read_number(path: &Path, max: u64) -> Result<u64, String> {
 /// two fields, the second a whole number, makes the file unreadable, as it makes the
 /// engine's stats fail; never a made-up zero.
 pub(super) fn read_key_values(path: &Path) -> Result<String, String> {
-    let text = read(path)?;
+    check_key_values(read(path)?, path)
+}
+
+/// [`read_key_values`] of text already read from `path`.
+pub(super) fn check_key_values(text: String, path: &Path) -> Result<String, String> {
     for line in text.lines() {
         let mut fields = line.split_whitespace();
         let fits = matches!(
