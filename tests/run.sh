@@ -44,6 +44,9 @@ command -v chromedriver >/dev/null || missing+=(chromium-driver)
 # from the mirror the host already uses.
 qemu=()
 command -v qemu-system-x86_64 >/dev/null || qemu=(qemu-system-x86)
+# The tests reach into it over ssh; its image is an ext4 file system made by mkfs.ext4.
+command -v ssh >/dev/null || missing+=(openssh-client)
+command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
 # Podman as DESIGN.md 7 says: without its recommends, which do not work here.
 podman=()
 command -v podman >/dev/null || podman=(podman crun conmon fuse-overlayfs slirp4netns uidmap)
