@@ -20,11 +20,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::engine::{
-    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, Field, MemoryStatKeys, MemoryStats,
-    PidsStats, StatsAnswer, Throttling,
+    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, Field, MemoryStats, PidsStats,
+    StatsAnswer, Throttling,
 };
 
-use super::files::{key_value, key_values, omit_zero, read, read_key_values, read_number, under};
+use super::files::{
+    key_value, memory_stat_keys, omit_zero, read, read_key_values, read_number, under,
+};
 use super::membership::Membership;
 
 /// Clock ticks per second in `cpuacct.stat`: USER_HZ, 100 on every Linux ABI (containerd
@@ -146,11 +148,7 @@ fn cpu_stats(cpuacct: &Path, cpu: &Path) -> Result<CpuStats, String> {
 
 fn memory_stats(memory: &Path) -> Result<MemoryStats, String> {
     let stat = read_key_values(&memory.join("memory.stat"))?;
-    let raw: HashMap<&str, u64> = key_values(&stat).collect();
-    let mut stats = MemoryStatKeys::default();
-    for key in MEMORY_STAT_KEYS {
-        stats.insert(key, Field::Read(raw.get(key).copied().unwrap_or(0)));
-    }
+    let stats = memory_stat_keys(&stat, &MEMORY_STAT_KEYS);
     let number = |file: &str| read_number(&memory.join(file), u64::MAX);
     Ok(MemoryStats {
         usage: omit_zero(number("memory.usage_in_bytes")?),

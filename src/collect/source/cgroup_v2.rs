@@ -17,12 +17,12 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::engine::{
-    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, Field, MemoryStatKeys, MemoryStats,
-    PidsStats, StatsAnswer, Throttling,
+    BlkioEntry, BlkioOp, BlkioStats, CpuStats, CpuUsage, Field, MemoryStats, PidsStats,
+    StatsAnswer, Throttling,
 };
 
 use super::files::{
-    check_key_values, key_value, key_values, omit_zero, parse_number, read_if_present,
+    check_key_values, key_value, memory_stat_keys, omit_zero, parse_number, read_if_present,
     read_key_values, read_number,
 };
 
@@ -104,11 +104,7 @@ fn cpu_stats(group: &Path) -> Result<CpuStats, String> {
 
 fn memory_stats(group: &Path, current: String) -> Result<MemoryStats, String> {
     let stat = read_key_values(&group.join("memory.stat"))?;
-    let raw: HashMap<&str, u64> = key_values(&stat).collect();
-    let mut stats = MemoryStatKeys::default();
-    for key in MEMORY_STAT_KEYS {
-        stats.insert(key, Field::Read(raw.get(key).copied().unwrap_or(0)));
-    }
+    let stats = memory_stat_keys(&stat, &MEMORY_STAT_KEYS);
     let events = group.join("memory.events");
     let events = match read_if_present(&events)? {
         Some(text) => check_key_values(text, &events)?,
