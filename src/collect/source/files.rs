@@ -10,6 +10,10 @@ pub(super) fn under(root: &Path, path: &str) -> PathBuf {
     root.join(path.trim_start_matches('/'))
 }
 
+/// Room for the whole of almost every file read per container in one `read`: the largest,
+/// kernel 7.2's `memory.stat`, is ~2 KiB.
+const FIRST_READ: usize = 4096;
+
 /// A whole file as text, its path in the error. Not `fs::read_to_string`: std asks a file
 /// for its size first (a `statx` and an `lseek`), which cgroupfs and procfs answer with 0
 /// or 4096 anyway; this is `openat`, `read` until it returns 0, `close`.
@@ -27,16 +31,13 @@ pub(super) fn read_if_present(path: &Path) -> Result<Option<String>, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(failed(e)),
     };
-    let mut bytes = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        match file.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(failed(e)),
-        }
-    }
+    // Through `Take`, `read_to_end` neither asks the file for its size nor zeroes a buffer
+    // first: it reads into the vector's spare room, then once more for the end.
+    let mut bytes = Vec::with_capacity(FIRST_READ);
+    file.by_ref()
+        .take(u64::MAX)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
     String::from_utf8(bytes)
         .map(Some)
         .map_err(|_| format!("reading {}: not UTF-8 text", path.display()))
