@@ -100,15 +100,16 @@ async fn trusted(engine: &Engine, fs: &Cgroupfs) -> Result<String, String> {
             mounted.number()
         ));
     }
-    let filters = HashMap::from([("status".to_string(), vec!["running".to_string()])]);
-    let listing = within(engine.list_containers(&filters, Sizes::Without))
-        .await
-        .map_err(|e| asked("the container list", e))?;
-    let mut ids: Vec<String> = listing
-        .containers
-        .iter()
-        .filter_map(|c| c.id.clone())
-        .collect();
+    let mut ids = running_containers(engine).await?;
+    // The exporter's own container may not be listed as running yet: the engine marks it
+    // so only after its process has started (seen in CI under load). Ask again a little.
+    for _ in 0..LISTING_ATTEMPTS {
+        if !ids.is_empty() {
+            break;
+        }
+        tokio::time::sleep(BETWEEN_ATTEMPTS).await;
+        ids = running_containers(engine).await?;
+    }
     let own = std::fs::read_to_string("/proc/self/cgroup")
         .map(|text| Membership::parse(&text))
         .unwrap_or_default();
@@ -196,6 +197,8 @@ async fn check_container(
 
 /// How many times the parity check is tried on one container before it counts as failed.
 const PARITY_ATTEMPTS: usize = 3;
+/// Listings asked again, [`BETWEEN_ATTEMPTS`] apart, while no container runs (2 s).
+const LISTING_ATTEMPTS: usize = 10;
 
 /// The pause between two parity attempts, for a moving gauge to settle.
 const BETWEEN_ATTEMPTS: Duration = Duration::from_millis(200);
@@ -221,6 +224,19 @@ async fn within<T>(
         Ok(answer) => answer.map_err(|e| e.to_string()),
         Err(_) => Err(format!("no answer within {} s", CHECK_TIMEOUT.as_secs())),
     }
+}
+
+/// The ids of the containers the engine lists as running.
+async fn running_containers(engine: &Engine) -> Result<Vec<String>, String> {
+    let filters = HashMap::from([("status".to_string(), vec!["running".to_string()])]);
+    let listing = within(engine.list_containers(&filters, Sizes::Without))
+        .await
+        .map_err(|e| asked("the container list", e))?;
+    Ok(listing
+        .containers
+        .iter()
+        .filter_map(|c| c.id.clone())
+        .collect())
 }
 
 /// cgroupfs, the API, cgroupfs: the API's numbers must lie between the two readings.
