@@ -28,7 +28,9 @@ use support::engine_api::{Fleet, wait_until};
 use support::exporter::Process;
 use support::exposition::{series, single};
 use support::prometheus::Prometheus;
-use support::stats_parity::{ROLES, compare_sources, container_series, family_of, start_fleet};
+use support::stats_parity::{
+    ROLES, compare_sources, container_series, family_of, start_fleet, wait_for_the_fleet,
+};
 use support::vm::Vm;
 use support::{http, promtool};
 
@@ -116,15 +118,7 @@ async fn inside_the_machine_cgroupfs_agrees_with_the_api_from_the_host_and_adds_
         );
     }
 
-    let (client, disk) = (fleet.id("client").to_string(), fleet.id("disk").to_string());
-    wait_until("the fleet's traffic and disk I/O", 180, || async {
-        let body = scrape(&cgroup).await;
-        let moved = |family: &str, id: &str| series(&body, family, id).is_some_and(|v| v > 0.0);
-        moved("container_network_transmit_bytes_total", &client)
-            && moved("container_fs_writes_bytes_total", &disk)
-            && moved("container_fs_reads_bytes_total", &disk)
-    })
-    .await;
+    wait_for_the_fleet(&fleet, &cgroup, 180).await;
 
     let before = scrape(&api).await;
     let from_cgroup = scrape(&cgroup).await;

@@ -8,10 +8,9 @@
 #![cfg(unix)]
 
 use support::docker::{build_busybox_image, engine_socket, require_engine};
-use support::engine_api::wait_until;
 use support::exporter::Process;
 use support::exposition::single;
-use support::stats_parity::{ROLES, compare_sources, start_fleet};
+use support::stats_parity::{ROLES, compare_sources, start_fleet, wait_for_the_fleet};
 use support::{http, promtool};
 
 async fn scrape(exporter: &Process) -> String {
@@ -47,19 +46,8 @@ async fn both_sources_give_the_same_families_and_values() {
         cgroup.log()
     );
 
-    // Until the fleet is going: the client has sent, the disk writer has written, and the
-    // cgroup exporter knows every container's process (its first scrape inspects them).
-    let (client, disk) = (fleet.id("client").to_string(), fleet.id("disk").to_string());
-    wait_until("the fleet's traffic and disk I/O", 30, || async {
-        let body = scrape(&cgroup).await;
-        let moved = |family: &str, id: &str| {
-            support::exposition::series(&body, family, id).is_some_and(|v| v > 0.0)
-        };
-        moved("container_network_transmit_bytes_total", &client)
-            && moved("container_fs_writes_bytes_total", &disk)
-            && moved("container_fs_reads_bytes_total", &disk)
-    })
-    .await;
+    // Until the fleet is going and the cgroup exporter knows every container's process.
+    wait_for_the_fleet(&fleet, &cgroup, 30).await;
 
     let before = scrape(&api).await;
     let from_cgroup = scrape(&cgroup).await;

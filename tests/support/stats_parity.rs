@@ -6,7 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::engine_api::{Fleet, assert_between, assert_near};
+use super::engine_api::{Fleet, assert_between, assert_near, wait_until};
+use super::exporter::Process;
+use super::exposition::series;
+use super::http;
 
 /// Families whose value is the collection's own time, not the container's.
 const TIMED_FAMILIES: [&str; 1] = ["container_last_seen"];
@@ -33,6 +36,22 @@ pub fn start_fleet(tag: &str) -> Fleet {
     fleet.run_disk_io("disk");
     fleet.run_traffic_pair("server", "client");
     fleet
+}
+
+/// Waits (up to `seconds`) until `exporter` sees the fleet of [`start_fleet`] going: the
+/// client has sent, the disk writer has written and read. Its first scrape also inspects
+/// every container, so a cgroupfs exporter knows their processes from then on.
+pub async fn wait_for_the_fleet(fleet: &Fleet, exporter: &Process, seconds: u64) {
+    let (client, disk) = (fleet.id("client"), fleet.id("disk"));
+    wait_until("the fleet's traffic and disk I/O", seconds, || async {
+        let response = http::get(exporter.addr, "/metrics").await.unwrap();
+        let moved =
+            |family: &str, id: &str| series(&response.body, family, id).is_some_and(|v| v > 0.0);
+        moved("container_network_transmit_bytes_total", client)
+            && moved("container_fs_writes_bytes_total", disk)
+            && moved("container_fs_reads_bytes_total", disk)
+    })
+    .await;
 }
 
 /// Every series of the `container_*` families: `family{labels}` → value, and each
