@@ -11,8 +11,11 @@ use super::exporter::Process;
 use super::exposition::series;
 use super::http;
 
-/// Families whose value is the collection's own time, not the container's.
-const TIMED_FAMILIES: [&str; 1] = ["container_last_seen"];
+/// Families whose value is not the stats source's: the collection's own time, and the
+/// writable layer's size, which each exporter asks of the engine's size listing at its own
+/// time and keeps for DISK_USAGE_MAX_AGE (seen in the cgroup v2 machine: one exporter's
+/// listing from before the disk writer wrote, the other's from after).
+const TIMED_FAMILIES: [&str; 2] = ["container_last_seen", "container_fs_usage_bytes"];
 
 /// The fleet's containers, by role.
 pub const ROLES: [&str; 6] = ["idle", "burner", "memory", "disk", "server", "client"];
