@@ -538,11 +538,7 @@ fn file_names_in(text: &str) -> Vec<String> {
 fn every_real_engine_program_runs_against_every_engine() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let script = std::fs::read_to_string(root.join("tests/run.sh")).unwrap();
-    let list = script
-        .split_once("real_engine_tests=(")
-        .and_then(|(_, rest)| rest.split_once(')'))
-        .map(|(list, _)| list.split_whitespace().collect::<BTreeSet<_>>())
-        .expect("tests/run.sh's real_engine_tests=( … ) list");
+    let list = run_sh_list(&script, "real_engine_tests");
     let reaches_an_engine = [
         "support::docker",
         "support::podman",
@@ -581,6 +577,61 @@ fn every_real_engine_program_runs_against_every_engine() {
     assert!(
         stale.is_empty(),
         "tests/run.sh's real_engine_tests names programs that reach no engine: {stale:?}"
+    );
+}
+
+/// The names in tests/run.sh's `NAME=( … )` list.
+fn run_sh_list<'a>(script: &'a str, name: &str) -> BTreeSet<&'a str> {
+    script
+        .split_once(&format!("\n{name}=("))
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(list, _)| list.split_whitespace().collect())
+        .unwrap_or_else(|| panic!("tests/run.sh's {name}=( … ) list"))
+}
+
+/// tests/run.sh runs most test programs while the release builds, and only the ones it
+/// lists after it: a program that needs the release (its binaries, image or archives, the
+/// Windows exe) or the cgroup v2 machine and is missing from those lists would run before
+/// they exist, and on a machine that has an older release, silently test that one.
+#[test]
+fn every_program_that_needs_the_release_runs_after_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = std::fs::read_to_string(root.join("tests/run.sh")).unwrap();
+    let after_release = run_sh_list(&script, "after_release");
+    let on_the_machine = run_sh_list(&script, "on_the_machine");
+    let needs_the_release = [
+        "support::release",
+        "static_binary",
+        "build_exporter_image",
+        "DSE_WINDOWS_BIN_DIR",
+    ];
+    let (mut release_programs, mut machine_programs) = (BTreeSet::new(), BTreeSet::new());
+    for entry in std::fs::read_dir(root.join("tests")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("architecture.rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            if text.contains("support::vm") {
+                machine_programs.insert(name);
+            } else if needs_the_release.iter().any(|m| text.contains(m)) {
+                release_programs.insert(name);
+            }
+        }
+    }
+    assert!(
+        release_programs.len() >= 3 && !machine_programs.is_empty(),
+        "only {release_programs:?} and {machine_programs:?} found: the scan is broken"
+    );
+    let owned = |set: BTreeSet<&str>| set.into_iter().map(String::from).collect::<BTreeSet<_>>();
+    assert_eq!(
+        owned(after_release),
+        release_programs,
+        "tests/run.sh's after_release must name exactly the programs that use the release"
+    );
+    assert_eq!(
+        owned(on_the_machine),
+        machine_programs,
+        "tests/run.sh's on_the_machine must name exactly the programs on the cgroup v2 machine"
     );
 }
 
