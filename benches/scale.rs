@@ -5,7 +5,10 @@
 //!    requests one steady-state scrape sends, the exporter binary's CPU time per scrape and
 //!    its memory, at the default MAX_CONCURRENCY (`auto`: 32 toward such an engine) and at
 //!    512, 256 and 128; then, at rest, its CPU over 60 idle seconds (the
-//!    target is no CPU at all) and RSS.
+//!    target is no CPU at all) and RSS. With `DSE_SCALE_SEED=<binary>` (a release build of
+//!    the first commit, 69c7333, the naive ten-family exporter), that binary and this one,
+//!    both at default settings, in interleaved rounds on the same engine: CPU per scrape
+//!    and peak RSS, and their ratios.
 //! 2. Each real Docker Engine tests/engine.sh starts (20.10 and 28.5, or those
 //!    `DSE_SCALE_ENGINES` names, e.g. `28.5`) with 10, 60 and 150 busybox containers: the engine's floor, i.e. listing plus concurrent
 //!    one-shot stats for every container done by this program itself, against a scrape of
@@ -51,6 +54,8 @@ const SCRIPTED_CONCURRENCY: [&str; 4] = ["auto", "512", "256", "128"];
 /// Concurrency limits tried against the engine's collector tick at 150 containers.
 const TICK_CONCURRENCY: [usize; 4] = [32, 64, 128, CONCURRENCY_ON_A_TICK];
 const IDLE: Duration = Duration::from_secs(60);
+/// Interleaved rounds of the seed against this build.
+const ROUNDS_AGAINST_SEED: usize = 5;
 const FLEETS: [usize; 3] = [10, 60, 150];
 /// Fleets of the stats-source comparison.
 const SOURCE_FLEETS: [usize; 4] = [10, 60, 150, 300];
@@ -191,6 +196,9 @@ async fn scripted() {
             idle = Some((idle_cpu, rss));
         }
     }
+    if let Ok(seed) = std::env::var("DSE_SCALE_SEED") {
+        against_seed(&socket_text, &seed).await;
+    }
     if let Some((idle_cpu, rss)) = idle {
         println!(
             "\nAt rest, after those scrapes (MAX_CONCURRENCY auto): {:.3} ms of CPU in {} idle seconds; RSS {:.1} MiB.\n",
@@ -199,6 +207,56 @@ async fn scripted() {
             rss as f64 / 1024.0
         );
     }
+}
+
+/// Exporter CPU per scrape and peak RSS of `binary`, with every setting at its default but
+/// the socket (and `CACHE_TTL=0`): 2 warm-up scrapes, then [`SCRIPTED_SCRAPES`].
+async fn cpu_and_peak_at_defaults(binary: &str, socket: &str) -> (f64, u64) {
+    let exporter = Exporter::start_binary(binary, &[("DOCKER_SOCKET_PATH", socket)]);
+    let pid = exporter.pid();
+    for _ in 0..2 {
+        scrape(&exporter).await;
+    }
+    let cpu_before = cpu_seconds(pid);
+    for _ in 0..SCRIPTED_SCRAPES {
+        scrape(&exporter).await;
+    }
+    let cpu_per_scrape = (cpu_seconds(pid) - cpu_before) / SCRIPTED_SCRAPES as f64;
+    (cpu_per_scrape, memory_kib(pid).1)
+}
+
+/// The naive seed exporter (`DSE_SCALE_SEED`, a build of the project's first commit)
+/// against this build on the same scripted engine, both at their default settings, in
+/// [`ROUNDS_AGAINST_SEED`] interleaved rounds.
+async fn against_seed(socket: &str, seed: &str) {
+    println!(
+        "\n### Against the naive seed ({seed}), both at default settings\n\n{ROUNDS_AGAINST_SEED} interleaved rounds of {SCRIPTED_SCRAPES} scrapes after 2 each.\n"
+    );
+    println!(
+        "| round | seed CPU / scrape | this build CPU / scrape | CPU ratio | seed peak RSS | this build peak RSS | RSS ratio |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let (mut cpu_ratios, mut rss_ratios) = (Vec::new(), Vec::new());
+    for round in 1..=ROUNDS_AGAINST_SEED {
+        let (seed_cpu, seed_peak) = cpu_and_peak_at_defaults(seed, socket).await;
+        let (cpu, peak) = cpu_and_peak_at_defaults(&exporter_binary(), socket).await;
+        cpu_ratios.push(cpu / seed_cpu);
+        rss_ratios.push(peak as f64 / seed_peak as f64);
+        println!(
+            "| {round} | {:.1} ms | {:.1} ms | {:.2} | {:.1} MiB | {:.1} MiB | {:.2} |",
+            seed_cpu * 1e3,
+            cpu * 1e3,
+            cpu / seed_cpu,
+            seed_peak as f64 / 1024.0,
+            peak as f64 / 1024.0,
+            peak as f64 / seed_peak as f64
+        );
+    }
+    println!(
+        "\nMedian ratios, this build ÷ seed: CPU {:.2}, peak RSS {:.2}.",
+        median(&mut cpu_ratios),
+        median(&mut rss_ratios)
+    );
 }
 
 /// The requests of the first scrape and of one steady-state scrape, by kind, as the

@@ -74,7 +74,13 @@ pub struct Exporter {
 
 impl Exporter {
     pub fn start(env: &[(&str, &str)]) -> Exporter {
-        let mut child = Command::new(exporter_binary())
+        Exporter::start_binary(&exporter_binary(), env)
+    }
+
+    /// [`Exporter::start`] of another exporter binary that reads the same settings and
+    /// logs the same "listening on http://…" line (an earlier commit's build).
+    pub fn start_binary(binary: &str, env: &[(&str, &str)]) -> Exporter {
+        let mut child = Command::new(binary)
             .env_remove("DOCKER_HOST")
             .env("DOCKER_CONFIG", "/nonexistent/dse-docker-config")
             .env("EXPORTER_ADDRESS", "127.0.0.1")
