@@ -295,16 +295,26 @@ fn engine(dir: &TempDir, answer: String, version: &str, driver: &str) -> FakeEng
 }
 
 async fn exporter(engine: &FakeEngine, tree: &Tree, source: &str) -> Process {
+    exporter_with(engine, tree, source, &[]).await
+}
+
+async fn exporter_with(
+    engine: &FakeEngine,
+    tree: &Tree,
+    source: &str,
+    settings: &[(&str, &str)],
+) -> Process {
     let socket = engine.socket.to_string_lossy().into_owned();
     let (cgroup, proc) = (tree.cgroup(), tree.proc());
-    Process::start(&[
-        ("DOCKER_SOCKET_PATH", &socket),
+    let mut env = vec![
+        ("DOCKER_SOCKET_PATH", socket.as_str()),
         ("STATS_SOURCE", source),
-        ("CGROUP_ROOT", &cgroup.to_string_lossy()),
-        ("PROC_ROOT", &proc.to_string_lossy()),
         ("CACHE_TTL", "0"),
-    ])
-    .await
+    ];
+    let (cgroup, proc) = (cgroup.to_string_lossy(), proc.to_string_lossy());
+    env.extend([("CGROUP_ROOT", &*cgroup), ("PROC_ROOT", &*proc)]);
+    env.extend_from_slice(settings);
+    Process::start(&env).await
 }
 
 async fn scrape(exporter: &Process) -> String {
@@ -434,6 +444,38 @@ async fn cgroup_v2_with_the_systemd_driver() {
         false,
     )
     .await;
+}
+
+/// With the pressure families disabled the pressure files are not read at all: damaged
+/// after the start, they cost a decode error each when read, and nothing here.
+#[tokio::test]
+async fn disabled_pressure_families_leave_the_pressure_files_unread() {
+    let id = fake_id("app");
+    let group = format!("/system.slice/docker-{id}.scope");
+    let decode_errors = "docker_exporter_scrape_errors_total{error_type=\"decode\"}";
+    for (settings, decode_errors_after_the_damage) in
+        [(&[][..], 3.0), (&[("DISABLE_METRICS", "pressure")][..], 0.0)]
+    {
+        let tree = Tree::new("dse-trees");
+        tree.v2_group(&group, FIRST);
+        tree.process(&format!("0::{group}\n"), FIRST);
+        let engine = engine(&tree.dir, v2_answer(FIRST), "2", "systemd");
+        let exporter = exporter_with(&engine, &tree, "cgroup", settings).await;
+        let body = scrape(&exporter).await; // inspects the container: its process becomes known
+        assert_eq!(single(&body, decode_errors), 0.0);
+        for file in ["cpu.pressure", "memory.pressure", "io.pressure"] {
+            let path = tree.cgroup().join(group.trim_start_matches('/')).join(file);
+            tree.write(&path, "some avg10=0.00 total=not-a-number\n");
+        }
+        let body = scrape(&exporter).await;
+        assert!(!body.contains("container_pressure_"), "{body}");
+        assert!(body.contains("container_memory_usage_bytes{"), "{body}");
+        assert_eq!(
+            single(&body, decode_errors),
+            decode_errors_after_the_damage,
+            "settings {settings:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -72,6 +72,16 @@ fn disk_usage_max_age(config: &Config) -> Duration {
     }
 }
 
+/// The cgroup tree and procfs `config` names, read for the groups it does not disable.
+fn cgroupfs(config: &Config) -> Cgroupfs {
+    let cgroupfs = Cgroupfs::new(config.cgroup_root.clone(), config.proc_root.clone());
+    if config.disabled_metrics.contains(Group::Pressure) {
+        cgroupfs.without_pressure()
+    } else {
+        cgroupfs
+    }
+}
+
 impl Exporter {
     /// An exporter for the engine and limits in `config`. Contacts nothing yet.
     pub fn new(config: &Config) -> Exporter {
@@ -88,7 +98,7 @@ impl Exporter {
             scrape_slots: (config.max_requests > 0)
                 .then(|| Arc::new(tokio::sync::Semaphore::new(config.max_requests))),
             stats_source: config.stats_source,
-            cgroupfs: Cgroupfs::new(config.cgroup_root.clone(), config.proc_root.clone()),
+            cgroupfs: cgroupfs(config),
             ui_disabled: config.ui_disabled,
         }
     }

@@ -32,6 +32,8 @@ pub(crate) struct Cgroupfs {
     /// What the tree's root holds, read once: a mount does not change under a running
     /// exporter, and asking per container cost a `stat` per controller.
     layout: Layout,
+    /// Whether v2's pressure files are read: not when their families are disabled.
+    pressure: bool,
 }
 
 /// The entries at the root of the cgroup tree: the v1 hierarchies' mounts (`cpu,cpuacct`,
@@ -94,6 +96,16 @@ impl Cgroupfs {
             layout: Layout::read(&cgroup_root),
             cgroup_root,
             proc_root,
+            pressure: true,
+        }
+    }
+
+    /// `self`, leaving v2's three pressure files unread: their families are disabled
+    /// (`DISABLE_METRICS=pressure`), and each costs an open and two reads per container.
+    pub(crate) fn without_pressure(self) -> Cgroupfs {
+        Cgroupfs {
+            pressure: false,
+            ..self
         }
     }
 
@@ -148,7 +160,12 @@ impl Cgroupfs {
                     .as_deref()
                     .ok_or_else(|| format!("process {} is in no cgroup v2 group", target.pid))?;
                 let group = under(&self.cgroup_root, path);
-                (cgroup_v2::record(&group)?, Pressure::read(&group))
+                let pressure = if self.pressure {
+                    Pressure::read(&group)
+                } else {
+                    Pressure::none()
+                };
+                (cgroup_v2::record(&group)?, pressure)
             }
         };
         // A container on the host's network has no interfaces of its own: the engine
