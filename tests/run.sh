@@ -10,10 +10,9 @@
 # and Podman 4.3 and the real-engine test programs again against Docker 28.5 and Podman
 # 5.8, runs the crate's tests built for Windows under Wine, and stops what it started.
 # It also boots the cgroup v2 machine (tests/vm.sh: Debian forky under QEMU, Docker 28.5 on
-# the systemd driver) for tests/cgroup_v2.rs, and stops it at the end.
-# The release builds in the background, at a lower priority, while the test programs that
-# do not need it run (most of their time is spent waiting on engines); the few that need it
-# (after_release, on_the_machine below) run when it is done.
+# the systemd driver) for tests/cgroup_v2.rs, and stops it when that program is done.
+# The order: the release, the test build, the second pair's pass while the cgroup v2
+# machine boots, the machine's own program, then everything against the first pair.
 # DSE_ENGINES limits the engines ("28.5": everything against Docker 28.5 and Podman 5.8
 # only). Extra arguments go to every `cargo test` of the Linux suite.
 set -euo pipefail
@@ -112,14 +111,7 @@ for version in "${engines[@]}"; do
     podman_host[$version]=$(tests/podman.sh host "$podman_version")
 done
 work=$(mktemp -d /var/tmp/dse-run.XXXXXX)
-release_job=
-# On the way out: stop the release job if it still runs, then what this script started.
-finish() {
-    [[ -z $release_job ]] || kill -- -"$release_job" 2>/dev/null || true
-    for command in "${stop[@]}"; do $command; done
-    rm -rf "$work"
-}
-trap finish EXIT
+trap 'for command in "${stop[@]}"; do $command; done; rm -rf "$work"' EXIT
 
 export WINEPREFIX=${WINEPREFIX:-/var/tmp/dse-wine}
 export WINEDLLOVERRIDES="mscoree=;mshtml="
@@ -131,91 +123,57 @@ fi
 for arch in aarch64 arm; do
     [[ -e /proc/sys/fs/binfmt_misc/qemu-$arch ]] || $sudo update-binfmts --enable "qemu-$arch"
 done
+# The release: the static binaries the Dockerfile's "prebuilt" stages take, the arm ones the
+# golden test runs under emulation, the Windows exe, and dist/ with the OCI image the
+# deployment tests load (tests/deployment.rs, tests/golden.rs). The cgroup v2 machine's image
+# is built beside it on first use (~1.5 min, mostly downloading); the machine boots later,
+# so that it neither slows the release down nor idles through the tests.
+tests/vm.sh build >"$work/vm-build.log" 2>&1 &
+vm_build=$!
+scripts/dist.sh
 
-# The test programs that need what the release job below makes: the release's binaries,
-# image and archives (scripts/dist.sh) or the Windows exe (tests/windows.sh build); and the
-# one that needs the cgroup v2 machine (tests/vm.sh). They run after it; every other program
-# runs while it builds. tests/architecture.rs checks that none is missing here.
-after_release=(deployment golden windows_wine)
-on_the_machine=(cgroup_v2)
-# "--test=NAME" for each NAME of the list named $1 that is (yes) or is not (no) in $2.
-tests_of() {
-    local -n names=$1
-    local program
-    for program in "${names[@]}"; do
-        if [[ " ${after_release[*]} ${on_the_machine[*]} " == *" $program "* ]]; then
-            [[ $2 == no ]] || echo "--test=$program"
-        else
-            [[ $2 == yes ]] || echo "--test=$program"
-        fi
-    done
-}
-every_program=()
-for program in tests/*.rs; do every_program+=("$(basename "$program" .rs)"); done
-mapfile -t before_release < <(tests_of every_program no)
-mapfile -t real_engine_before_release < <(tests_of real_engine_tests no)
-mapfile -t real_engine_after_release < <(tests_of real_engine_tests yes)
-
-# The test programs are built first; then the release job builds in the background, at a
-# lower priority, while the tests that wait on engines run: the two take turns on the CPU.
+DSE_WINDOWS_BIN_DIR=$(tests/windows.sh build)
+export DSE_WINDOWS_BIN_DIR
 cargo test --locked --workspace --all-targets --no-run
-# The release job: the release (the static binaries the Dockerfile's "prebuilt" stages take,
-# the arm ones the golden test runs under emulation, dist/ with the OCI image the deployment
-# tests load), the Windows exe and scripted engine, and the cgroup v2 machine's image
-# (built on first use, ~1.5 min, mostly downloading).
-setsid nice -n 10 bash -c '
-    set -euo pipefail
-    tests/vm.sh build >/dev/null &
-    vm_build=$!
-    scripts/dist.sh
-    tests/windows.sh build >"$1/windows"
-    wait "$vm_build"
-' release "$work" >"$work/release.log" 2>&1 &
-release_job=$!
+if ! wait "$vm_build"; then
+    echo "the cgroup v2 machine's image could not be built: $(tail -n 3 "$work/vm-build.log")" >&2
+    exit 1
+fi
 
-first=${engines[0]}
-echo "testing everything against Docker ${first} at ${docker_host[$first]} and Podman $(podman_of "$first") at ${podman_host[$first]}" >&2
+# The test programs on the cgroup v2 machine (tests/vm.sh) run on their own, while the
+# machine is up: it boots beside the second engine pair's pass and stops after them.
+# tests/architecture.rs checks that no such program is missing here.
+on_the_machine=(cgroup_v2)
+everywhere_else=()
+for program in tests/*.rs; do
+    program=$(basename "$program" .rs)
+    [[ " ${on_the_machine[*]} " == *" $program "* ]] || everywhere_else+=("--test=$program")
+done
 in_pass() {
     local version=$1
     shift
     DOCKER_HOST=${docker_host[$version]} DSE_PODMAN_HOST=${podman_host[$version]} \
         cargo test --locked "$@"
 }
-in_pass "$first" --workspace --lib --bins --examples --benches "${before_release[@]}" "$@"
-for version in "${engines[@]:1}"; do
-    echo "testing the real-engine programs against Docker ${version} at ${docker_host[$version]} and Podman $(podman_of "$version") at ${podman_host[$version]}" >&2
-    in_pass "$version" "${real_engine_before_release[@]}" "$@"
-done
-
-if ! wait "$release_job"; then
-    release_job=
-    cat "$work/release.log" >&2
-    echo "the release job failed (scripts/dist.sh, tests/windows.sh build or tests/vm.sh build): its log is above" >&2
-    exit 1
-fi
-release_job=
-cat "$work/release.log" >&2
-DSE_WINDOWS_BIN_DIR=$(cat "$work/windows")
-export DSE_WINDOWS_BIN_DIR
-
-# The cgroup v2 machine boots (~1 min under emulation) while the other programs that needed
-# the release run and the Windows tests run under Wine; tests/cgroup_v2.rs comes last.
 vm_started=
 if ! tests/vm.sh answers; then
     tests/vm.sh start >"$work/vm.log" 2>&1 &
     vm_started=$!
     stop+=("tests/vm.sh stop")
 fi
-in_pass "$first" "${after_release[@]/#/--test=}" "$@"
-if ((${#real_engine_after_release[@]})); then
-    for version in "${engines[@]:1}"; do
-        in_pass "$version" "${real_engine_after_release[@]}" "$@"
-    done
-fi
-tests/windows.sh unit-tests
+first=${engines[0]}
+for version in "${engines[@]:1}"; do
+    echo "testing the real-engine programs against Docker ${version} at ${docker_host[$version]} and Podman $(podman_of "$version") at ${podman_host[$version]}" >&2
+    in_pass "$version" "${real_engine_tests[@]/#/--test=}" "$@"
+done
 if [[ -n $vm_started ]] && ! wait "$vm_started"; then
     echo "the cgroup v2 machine did not start: $(tail -n 3 "$work/vm.log")" >&2
     exit 1
 fi
 cat "$work/vm.log" >&2 2>/dev/null || true
 in_pass "$first" "${on_the_machine[@]/#/--test=}" "$@"
+[[ -z $vm_started ]] || tests/vm.sh stop
+
+echo "testing everything against Docker ${first} at ${docker_host[$first]} and Podman $(podman_of "$first") at ${podman_host[$first]}" >&2
+in_pass "$first" --workspace --lib --bins --examples --benches "${everywhere_else[@]}" "$@"
+tests/windows.sh unit-tests

@@ -453,9 +453,10 @@ async fn disabled_pressure_families_leave_the_pressure_files_unread() {
     let id = fake_id("app");
     let group = format!("/system.slice/docker-{id}.scope");
     let decode_errors = "docker_exporter_scrape_errors_total{error_type=\"decode\"}";
-    for (settings, decode_errors_after_the_damage) in
-        [(&[][..], 3.0), (&[("DISABLE_METRICS", "pressure")][..], 0.0)]
-    {
+    for (settings, decode_errors_after_the_damage) in [
+        (&[][..], 3.0),
+        (&[("DISABLE_METRICS", "pressure")][..], 0.0),
+    ] {
         let tree = Tree::new("dse-trees");
         tree.v2_group(&group, FIRST);
         tree.process(&format!("0::{group}\n"), FIRST);
