@@ -545,22 +545,14 @@ fn every_real_engine_program_runs_against_every_engine() {
         "support::spare_engine",
         "support::tls_engine",
     ];
-    let mut using = BTreeSet::new();
-    for entry in std::fs::read_dir(root.join("tests")).unwrap() {
-        let path = entry.unwrap().path();
-        // This file names the modules only to look for them.
-        if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("architecture.rs") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            // A program on the cgroup v2 machine (support::vm) drives that machine's
-            // engine whichever pass runs it: once is every engine it has.
-            if text.contains("support::vm") {
-                continue;
-            }
-            if reaches_an_engine.iter().any(|m| text.contains(m)) {
-                using.insert(path.file_stem().unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
+    let using: BTreeSet<String> = test_programs()
+        .into_iter()
+        // A program on the cgroup v2 machine (support::vm) drives that machine's engine
+        // whichever pass runs it: once is every engine it has.
+        .filter(|(_, text)| !text.contains("support::vm"))
+        .filter(|(_, text)| reaches_an_engine.iter().any(|m| text.contains(m)))
+        .map(|(name, _)| name)
+        .collect();
     assert!(
         using.len() >= 10,
         "only {using:?} found: the scan is broken"
@@ -578,6 +570,22 @@ fn every_real_engine_program_runs_against_every_engine() {
         stale.is_empty(),
         "tests/run.sh's real_engine_tests names programs that reach no engine: {stale:?}"
     );
+}
+
+/// Each test program (`tests/*.rs`) but this one, which names the support modules only to
+/// look for them: its name and its text.
+fn test_programs() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_dir(root.join("tests"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .filter(|path| !path.ends_with("architecture.rs"))
+        .map(|path| {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect()
 }
 
 /// The names in tests/run.sh's `NAME=( … )` list.
@@ -600,16 +608,11 @@ fn every_program_on_the_cgroup_v2_machine_runs_while_it_is_up() {
         .into_iter()
         .map(String::from)
         .collect();
-    let mut using = BTreeSet::new();
-    for entry in std::fs::read_dir(root.join("tests")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("architecture.rs") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            if text.contains("support::vm") {
-                using.insert(path.file_stem().unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
+    let using: BTreeSet<String> = test_programs()
+        .into_iter()
+        .filter(|(_, text)| text.contains("support::vm"))
+        .map(|(name, _)| name)
+        .collect();
     assert!(
         !using.is_empty(),
         "no program uses support::vm: the scan is broken"
