@@ -597,32 +597,6 @@ fn run_sh_list<'a>(script: &'a str, name: &str) -> BTreeSet<&'a str> {
         .unwrap_or_else(|| panic!("tests/run.sh's {name}=( … ) list"))
 }
 
-/// tests/run.sh runs the programs on the cgroup v2 machine on their own, while the machine
-/// is up, and leaves them out of the passes: a program that uses the machine and is missing
-/// from its `on_the_machine` list would run when the machine is down.
-#[test]
-fn every_program_on_the_cgroup_v2_machine_runs_while_it_is_up() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let script = std::fs::read_to_string(root.join("tests/run.sh")).unwrap();
-    let listed: BTreeSet<String> = run_sh_list(&script, "on_the_machine")
-        .into_iter()
-        .map(String::from)
-        .collect();
-    let using: BTreeSet<String> = test_programs()
-        .into_iter()
-        .filter(|(_, text)| text.contains("support::vm"))
-        .map(|(name, _)| name)
-        .collect();
-    assert!(
-        !using.is_empty(),
-        "no program uses support::vm: the scan is broken"
-    );
-    assert_eq!(
-        listed, using,
-        "tests/run.sh's on_the_machine must name exactly the programs that use the cgroup v2 machine"
-    );
-}
-
 /// Each fuzzing entry point (`src/fuzzing/`) has its cargo-fuzz target, its `[[bin]]` and
 /// a committed corpus, and each target file is one of them: none is fuzzed or replayed
 /// without the other.

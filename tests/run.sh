@@ -10,9 +10,7 @@
 # and Podman 4.3 and the real-engine test programs again against Docker 28.5 and Podman
 # 5.8, runs the crate's tests built for Windows under Wine, and stops what it started.
 # It also boots the cgroup v2 machine (tests/vm.sh: Debian forky under QEMU, Docker 28.5 on
-# the systemd driver) for tests/cgroup_v2.rs, and stops it when that program is done.
-# The order: the release, the test build, the second pair's pass while the cgroup v2
-# machine boots, the machine's own program, then everything against the first pair.
+# the systemd driver) for tests/cgroup_v2.rs, and stops it at the end.
 # DSE_ENGINES limits the engines ("28.5": everything against Docker 28.5 and Podman 5.8
 # only). Extra arguments go to every `cargo test` of the Linux suite.
 set -euo pipefail
@@ -110,8 +108,17 @@ for version in "${engines[@]}"; do
     docker_host[$version]=$(tests/engine.sh host "$version")
     podman_host[$version]=$(tests/podman.sh host "$podman_version")
 done
-work=$(mktemp -d /var/tmp/dse-run.XXXXXX)
-trap 'for command in "${stop[@]}"; do $command; done; rm -rf "$work"' EXIT
+# The cgroup v2 machine boots in the background while the release builds (its image is
+# built on first use, ~1.5 min; a boot takes ~1 min under emulation, longer on a busy
+# machine); tests/cgroup_v2.rs uses it in the first pass.
+vm_log=$(mktemp /var/tmp/dse-vm-start.XXXXXX)
+vm_started=
+if ! tests/vm.sh answers; then
+    tests/vm.sh start >"$vm_log" 2>&1 &
+    vm_started=$!
+    stop+=("tests/vm.sh stop")
+fi
+trap 'for command in "${stop[@]}"; do $command; done; rm -f "$vm_log"' EXIT
 
 export WINEPREFIX=${WINEPREFIX:-/var/tmp/dse-wine}
 export WINEDLLOVERRIDES="mscoree=;mshtml="
@@ -125,55 +132,25 @@ for arch in aarch64 arm; do
 done
 # The release: the static binaries the Dockerfile's "prebuilt" stages take, the arm ones the
 # golden test runs under emulation, the Windows exe, and dist/ with the OCI image the
-# deployment tests load (tests/deployment.rs, tests/golden.rs). The cgroup v2 machine's image
-# is built beside it on first use (~1.5 min, mostly downloading); the machine boots later,
-# so that it neither slows the release down nor idles through the tests.
-tests/vm.sh build >"$work/vm-build.log" 2>&1 &
-vm_build=$!
+# deployment tests load (tests/deployment.rs, tests/golden.rs).
 scripts/dist.sh
 
 DSE_WINDOWS_BIN_DIR=$(tests/windows.sh build)
 export DSE_WINDOWS_BIN_DIR
-cargo test --locked --workspace --all-targets --no-run
-if ! wait "$vm_build"; then
-    echo "the cgroup v2 machine's image could not be built: $(tail -n 3 "$work/vm-build.log")" >&2
+
+if [[ -n $vm_started ]] && ! wait "$vm_started"; then
+    echo "the cgroup v2 machine did not start: $(tail -n 3 "$vm_log")" >&2
     exit 1
 fi
+cat "$vm_log" >&2
 
-# The test programs on the cgroup v2 machine (tests/vm.sh) run on their own, while the
-# machine is up: it boots beside the second engine pair's pass and stops after them.
-# tests/architecture.rs checks that no such program is missing here.
-on_the_machine=(cgroup_v2)
-everywhere_else=()
-for program in tests/*.rs; do
-    program=$(basename "$program" .rs)
-    [[ " ${on_the_machine[*]} " == *" $program "* ]] || everywhere_else+=("--test=$program")
-done
-in_pass() {
-    local version=$1
-    shift
-    DOCKER_HOST=${docker_host[$version]} DSE_PODMAN_HOST=${podman_host[$version]} \
-        cargo test --locked "$@"
-}
-vm_started=
-if ! tests/vm.sh answers; then
-    tests/vm.sh start >"$work/vm.log" 2>&1 &
-    vm_started=$!
-    stop+=("tests/vm.sh stop")
-fi
 first=${engines[0]}
+echo "testing everything against Docker ${first} at ${docker_host[$first]} and Podman $(podman_of "$first") at ${podman_host[$first]}" >&2
+DOCKER_HOST=${docker_host[$first]} DSE_PODMAN_HOST=${podman_host[$first]} \
+    cargo test --locked --workspace --all-targets "$@"
 for version in "${engines[@]:1}"; do
     echo "testing the real-engine programs against Docker ${version} at ${docker_host[$version]} and Podman $(podman_of "$version") at ${podman_host[$version]}" >&2
-    in_pass "$version" "${real_engine_tests[@]/#/--test=}" "$@"
+    DOCKER_HOST=${docker_host[$version]} DSE_PODMAN_HOST=${podman_host[$version]} \
+        cargo test --locked "${real_engine_tests[@]/#/--test=}" "$@"
 done
-if [[ -n $vm_started ]] && ! wait "$vm_started"; then
-    echo "the cgroup v2 machine did not start: $(tail -n 3 "$work/vm.log")" >&2
-    exit 1
-fi
-cat "$work/vm.log" >&2 2>/dev/null || true
-in_pass "$first" "${on_the_machine[@]/#/--test=}" "$@"
-[[ -z $vm_started ]] || tests/vm.sh stop
-
-echo "testing everything against Docker ${first} at ${docker_host[$first]} and Podman $(podman_of "$first") at ${podman_host[$first]}" >&2
-in_pass "$first" --workspace --lib --bins --examples --benches "${everywhere_else[@]}" "$@"
 tests/windows.sh unit-tests

@@ -30,14 +30,12 @@ case "${1:-}" in
     build)
         rustup target add "$target" >&2
         # Two builds: one with the example would unify the dev-dependencies' features
-        # into the exe, which would then no longer be the one scripts/dist.sh ships. The
-        # scripted engine is a test program: built unoptimized, it shares its dependencies
-        # with the unit tests' build below instead of building them again optimized.
+        # into the exe, which would then no longer be the one scripts/dist.sh ships.
         cargo build --locked --release --target "$target" --bin docker-stats-exporter >&2
-        cargo build --locked --target "$target" --example scripted_engine >&2
+        cargo build --locked --release --target "$target" --example scripted_engine >&2
         mkdir -p "$out"
         cp "target/$target/release/docker-stats-exporter.exe" \
-            "target/$target/debug/examples/scripted_engine.exe" "$out/"
+            "target/$target/release/examples/scripted_engine.exe" "$out/"
         shim_into "$out"
         # Create the prefix now rather than inside the first test's timeout.
         "$wine" wineboot --init >/dev/null 2>&1 || true
